@@ -79,6 +79,14 @@ type Call struct {
 	replies []string
 }
 
+// Log returns the call's logger, or a no-op logger when none was set.
+func (c *Call) Log() *zap.Logger {
+	if c.Logger == nil {
+		return zap.NewNop()
+	}
+	return c.Logger
+}
+
 // Reply queues a message from the bot to the user.
 func (c *Call) Reply(text string) { c.replies = append(c.replies, text) }
 
