@@ -1,0 +1,572 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/chatflow/chatflow/actions"
+	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/flows/expression"
+)
+
+// EventType is the kind of inbound event a turn handles.
+type EventType string
+
+// The inbound events.
+const (
+	// EventStart begins a conversation and runs the start flow, if any.
+	EventStart EventType = "start"
+	// EventMessage is a message from the user.
+	EventMessage EventType = "message"
+	// EventAgentDisconnected runs the agent_disconnected flow with the
+	// agent's feedback.
+	EventAgentDisconnected EventType = "agent_disconnected"
+	// EventEnd ends the conversation: its flow pins are released and no
+	// further events are accepted.
+	EventEnd EventType = "end"
+)
+
+// Event is one inbound event for one conversation.
+type Event struct {
+	Type           EventType
+	ConversationID string
+	// Key is the idempotency key: an event whose key was already
+	// processed is answered from the saved record, not executed again.
+	Key  string
+	Text string
+	// User, Channel and VisitorIP describe the user when a conversation is
+	// created (start, or the first message). User must only say
+	// IsAuthenticated when the channel verified the identity.
+	User      *contextstore.ChatUser
+	Channel   string
+	VisitorIP string
+	// Feedback is the agent's feedback of an agent_disconnected event.
+	Feedback *contextstore.AgentFeedback
+}
+
+// TurnResult is the outcome of one turn.
+type TurnResult struct {
+	Replies []string
+	// Duplicate is set when the event's key was already processed; Replies
+	// are then the replies of the first execution.
+	Duplicate bool
+	// Waiting is set when a flow waits for the user's input.
+	Waiting bool
+	// Conversation is the context as saved by this turn. Do not modify it.
+	Conversation *contextstore.Conversation
+}
+
+// Sentinel errors of the executor.
+var (
+	// ErrConversationEnded is returned for events to an ended conversation.
+	ErrConversationEnded = errors.New("conversation ended")
+	// ErrNoConversation is returned for an agent event to an unknown conversation.
+	ErrNoConversation = errors.New("no such conversation")
+	// ErrStepBudget is returned when a turn runs more steps than allowed.
+	ErrStepBudget = errors.New("step budget exceeded")
+	// ErrPinnedVersionGone is returned when a conversation's pinned flow
+	// version is no longer loaded.
+	ErrPinnedVersionGone = errors.New("pinned flow version not loaded")
+	// ErrTooManyConflicts is returned when a turn lost the compare-and-swap
+	// race MaxRetries times in a row.
+	ErrTooManyConflicts = errors.New("too many concurrent updates")
+)
+
+// StepError is a run-time error of one step, with its location.
+type StepError struct {
+	FlowID  string
+	Version int
+	StepID  string
+	Pos     Pos
+	Err     error
+}
+
+// Error says which flow and step failed, and why.
+func (e *StepError) Error() string {
+	return fmt.Sprintf("flow %s v%d step %s (%s): %v", e.FlowID, e.Version, e.StepID, e.Pos, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Store is what the executor needs of a contextstore backend.
+type Store interface {
+	contextstore.ConversationStore
+	contextstore.ActivityStore
+}
+
+// Hook lets a service take over an event before any flow runs, e.g. the
+// helpdesk relaying a user's message to the connected agent. Hooks run in
+// order; the first that returns handled=true ends the turn (the context is
+// still saved).
+type Hook interface {
+	BeforeFlows(ctx context.Context, t *Turn) (handled bool, err error)
+}
+
+// Turn is the state of a turn, given to hooks.
+type Turn struct {
+	Event        Event
+	Conversation *contextstore.Conversation
+	Now          time.Time
+	replies      []string
+}
+
+// Reply queues a message to the user.
+func (t *Turn) Reply(text string) { t.replies = append(t.replies, text) }
+
+// Options configure an Executor. Store and Registry are required.
+type Options struct {
+	Store    Store
+	Registry *actions.Registry
+	// Logger defaults to zap.NewNop().
+	Logger *zap.Logger
+	// Clock defaults to time.Now; tests inject a fake clock.
+	Clock func() time.Time
+	// StepBudget is the most steps one turn may run (default 100).
+	StepBudget int
+	// MaxRetries is how often a turn is retried after a version conflict
+	// (default 8).
+	MaxRetries int
+	// TranscriptLimit is how many messages a context keeps (default 200).
+	TranscriptLimit int
+	// IdempotencyWindow is how many processed event keys a context
+	// remembers (default 64).
+	IdempotencyWindow int
+	Hooks             []Hook
+}
+
+// Executor runs turns. It is safe for concurrent use.
+type Executor struct {
+	opts    Options
+	log     *zap.Logger
+	flows   atomic.Pointer[Set]
+	runners sync.Pool
+	seed    maphash.Seed
+	stripes [64]sync.Mutex
+}
+
+// NewExecutor returns an executor of the flows in set.
+func NewExecutor(set *Set, opts Options) (*Executor, error) {
+	if opts.Store == nil || opts.Registry == nil {
+		return nil, errors.New("flows: executor needs a store and a registry")
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.StepBudget <= 0 {
+		opts.StepBudget = 100
+	}
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = 8
+	}
+	if opts.TranscriptLimit <= 0 {
+		opts.TranscriptLimit = 200
+	}
+	if opts.IdempotencyWindow <= 0 {
+		opts.IdempotencyWindow = 64
+	}
+	e := &Executor{opts: opts, log: opts.Logger.Named("executor"), seed: maphash.MakeSeed()}
+	e.runners.New = func() any { return &expression.Runner{} }
+	e.flows.Store(set)
+	return e, nil
+}
+
+// Flows returns the loaded flows.
+func (e *Executor) Flows() *Set { return e.flows.Load() }
+
+// Reload replaces the loaded flows with next while keeping older versions
+// that running conversations are pinned to.
+func (e *Executor) Reload(next *Set) Problems {
+	merged, probs := e.flows.Load().Merge(next)
+	if probs.HasErrors() {
+		return probs
+	}
+	e.flows.Store(merged)
+	return probs
+}
+
+// Handle runs one turn for ev and saves the conversation context.
+func (e *Executor) Handle(ctx context.Context, ev Event) (*TurnResult, error) {
+	if ev.ConversationID == "" {
+		return nil, errors.New("event has no conversation id")
+	}
+	mu := &e.stripes[maphash.String(e.seed, ev.ConversationID)%uint64(len(e.stripes))]
+	mu.Lock()
+	defer mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		res, err := e.turn(ctx, ev)
+		if !errors.Is(err, contextstore.ErrVersionConflict) {
+			return res, err
+		}
+		if attempt >= e.opts.MaxRetries {
+			return nil, fmt.Errorf("conversation %s: %w", ev.ConversationID, ErrTooManyConflicts)
+		}
+		if ce := e.log.Check(zap.DebugLevel, "version conflict, retrying turn"); ce != nil {
+			ce.Write(zap.String("conversation", ev.ConversationID), zap.Int("attempt", attempt+1))
+		}
+	}
+}
+
+func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
+	st := e.opts.Store
+	now := e.opts.Clock().UTC()
+	conv, err := st.GetConversation(ctx, ev.ConversationID)
+	switch {
+	case errors.Is(err, contextstore.ErrNotFound):
+		if ev.Type != EventStart && ev.Type != EventMessage {
+			return nil, fmt.Errorf("%w %q", ErrNoConversation, ev.ConversationID)
+		}
+		conv = newConversation(ev, now)
+	case err != nil:
+		return nil, fmt.Errorf("loading conversation %s: %w", ev.ConversationID, err)
+	}
+	if conv.Ended {
+		return nil, fmt.Errorf("conversation %s: %w", conv.ID, ErrConversationEnded)
+	}
+	if ev.Key != "" {
+		for i := range conv.Processed {
+			if conv.Processed[i].Key == ev.Key {
+				return &TurnResult{Replies: conv.Processed[i].Replies, Duplicate: true, Waiting: conv.Cursor != nil, Conversation: conv}, nil
+			}
+		}
+	}
+	activity := &contextstore.ChatActivityData{}
+	if conv.User.IsAuthenticated && conv.User.UserID != "" {
+		a, err := st.GetActivity(ctx, conv.User.UserID)
+		switch {
+		case err == nil:
+			activity = a
+		case errors.Is(err, contextstore.ErrNotFound):
+			activity.UserID = conv.User.UserID
+		default:
+			return nil, fmt.Errorf("loading activity of user %s: %w", conv.User.UserID, err)
+		}
+	}
+
+	t := &Turn{Event: ev, Conversation: conv, Now: now}
+	if ev.Type == EventMessage {
+		e.record(conv, now, "user", ev.Text)
+	}
+	handled, err := e.runHooks(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if !handled {
+		if err := e.run(ctx, t, activity); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range t.replies {
+		e.record(conv, now, "bot", r)
+	}
+	if ev.Key != "" {
+		conv.Processed = append(conv.Processed, contextstore.ProcessedEvent{Key: ev.Key, Replies: t.replies})
+		if over := len(conv.Processed) - e.opts.IdempotencyWindow; over > 0 {
+			conv.Processed = append(conv.Processed[:0], conv.Processed[over:]...)
+		}
+	}
+	conv.UpdatedAt = now
+	if err := st.PutConversation(ctx, conv); err != nil {
+		return nil, fmt.Errorf("saving conversation %s: %w", conv.ID, err)
+	}
+	return &TurnResult{Replies: t.replies, Waiting: conv.Cursor != nil, Conversation: conv}, nil
+}
+
+func (e *Executor) runHooks(ctx context.Context, t *Turn) (bool, error) {
+	for _, h := range e.opts.Hooks {
+		handled, err := h.BeforeFlows(ctx, t)
+		if err != nil || handled {
+			return handled, err
+		}
+	}
+	return false, nil
+}
+
+func newConversation(ev Event, now time.Time) *contextstore.Conversation {
+	c := &contextstore.Conversation{
+		ID:        ev.ConversationID,
+		Vars:      map[string]any{},
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	c.Info = contextstore.ConversationInfo{ConversationID: ev.ConversationID, Channel: ev.Channel, StartedAt: now, VisitorIP: ev.VisitorIP}
+	if c.Info.Channel == "" {
+		c.Info.Channel = "live_chat"
+	}
+	if ev.User != nil {
+		c.User = *ev.User
+		if !c.User.IsAuthenticated {
+			c.User.UserID = ""
+		}
+	}
+	return c
+}
+
+func (e *Executor) record(c *contextstore.Conversation, now time.Time, from, text string) {
+	c.Transcript = append(c.Transcript, contextstore.Message{At: now, From: from, Text: text})
+	if over := len(c.Transcript) - e.opts.TranscriptLimit; over > 0 {
+		c.Transcript = append(c.Transcript[:0], c.Transcript[over:]...)
+	}
+}
+
+// run decides where the event enters the flows and runs steps.
+func (e *Executor) run(ctx context.Context, t *Turn, activity *contextstore.ChatActivityData) error {
+	conv, ev := t.Conversation, t.Event
+	if conv.Vars == nil {
+		conv.Vars = map[string]any{}
+	}
+	var (
+		flow  *Flow
+		start int
+		err   error
+	)
+	switch ev.Type {
+	case EventEnd:
+		conv.Ended, conv.Cursor, conv.Pins = true, nil, nil
+		return nil
+	case EventAgentDisconnected:
+		if ev.Feedback != nil {
+			conv.Feedback = *ev.Feedback
+		}
+		conv.Helpdesk.AgentConnected = false
+		if flow, err = e.flowForTrigger(conv, TriggerAgentDisconnected); flow == nil || err != nil {
+			return err
+		}
+		conv.Cursor = nil
+	case EventStart:
+		if flow, err = e.flowForTrigger(conv, TriggerStart); flow == nil || err != nil {
+			return err
+		}
+	case EventMessage:
+		conv.Vars["LastUserMessage"] = ev.Text
+		if c := conv.Cursor; c != nil {
+			f, ok := e.flows.Load().Version(c.FlowID, c.Version)
+			if !ok {
+				return fmt.Errorf("conversation %s waits in flow %s v%d: %w", conv.ID, c.FlowID, c.Version, ErrPinnedVersionGone)
+			}
+			i, ok := f.Step(c.StepID)
+			if !ok || f.Steps[i].Kind != StepAsk {
+				return fmt.Errorf("conversation %s waits at step %q, not an ask step of flow %s v%d", conv.ID, c.StepID, f.ID, f.Version)
+			}
+			conv.Vars[f.Steps[i].Into] = ev.Text
+			conv.Cursor = nil
+			flow, start = f, i+1
+		} else if flow, err = e.flowForTrigger(conv, TriggerMessage); flow == nil || err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown event type %q", ev.Type)
+	}
+	r := e.runners.Get().(*expression.Runner)
+	defer e.runners.Put(r)
+	env := &expression.Env{
+		ConversationInfo: &conv.Info,
+		ChatUser:         &conv.User,
+		ChatActivityData: activity,
+		AgentFeedback:    &conv.Feedback,
+		HelpdeskClient:   &conv.Helpdesk,
+		Vars:             conv.Vars,
+		Now:              t.Now,
+	}
+	return e.steps(ctx, t, flow, start, r, env, activity)
+}
+
+// flowForTrigger returns the flow for a trigger at the conversation's pinned
+// version (pinning the latest on first use), or nil if no flow handles it.
+func (e *Executor) flowForTrigger(conv *contextstore.Conversation, tr Trigger) (*Flow, error) {
+	set := e.flows.Load()
+	id, ok := set.ForTrigger(tr)
+	if !ok {
+		return nil, nil
+	}
+	if v, pinned := conv.Pins[id]; pinned {
+		f, ok := set.Version(id, v)
+		if !ok {
+			return nil, fmt.Errorf("conversation %s is pinned to flow %s v%d: %w", conv.ID, id, v, ErrPinnedVersionGone)
+		}
+		return f, nil
+	}
+	f, _ := set.Latest(id)
+	if conv.Pins == nil {
+		conv.Pins = map[string]int{}
+	}
+	conv.Pins[id] = f.Version
+	for name, v := range f.Vars {
+		if _, ok := conv.Vars[name]; !ok && v != nil {
+			conv.Vars[name] = v
+		}
+	}
+	return f, nil
+}
+
+func (e *Executor) steps(ctx context.Context, t *Turn, f *Flow, i int, r *expression.Runner, env *expression.Env, activity *contextstore.ChatActivityData) error {
+	conv := t.Conversation
+	for budget := e.opts.StepBudget; i >= 0 && i < len(f.Steps); budget-- {
+		if budget == 0 {
+			return e.stepErr(f, f.Steps[i], fmt.Errorf("%w (%d steps in one turn)", ErrStepBudget, e.opts.StepBudget))
+		}
+		st := f.Steps[i]
+		next := i + 1
+		switch st.Kind {
+		case StepSay, StepAsk:
+			text, err := st.Text.Render(r, env)
+			if err != nil {
+				return e.stepErr(f, st, err)
+			}
+			t.Reply(text)
+			if st.Kind == StepAsk {
+				conv.Cursor = &contextstore.Cursor{FlowID: f.ID, Version: f.Version, StepID: st.ID}
+				return nil
+			}
+		case StepSet:
+			for _, a := range st.Assign {
+				v, err := a.Value.Eval(r, env)
+				if err != nil {
+					return e.stepErr(f, st, fmt.Errorf("evaluating value of %s: %w", a.Target, err))
+				}
+				if err := a.Target.Set(env, v); err != nil {
+					return e.stepErr(f, st, err)
+				}
+			}
+		case StepAction:
+			res, err := e.callAction(ctx, t, f, st, r, env, activity)
+			if err != nil {
+				if st.OnError < 0 {
+					return e.stepErr(f, st, err)
+				}
+				e.log.Warn("action failed, taking on_error", zap.String("conversation", conv.ID), zap.String("flow", f.ID), zap.String("step", st.ID), zap.Error(err))
+				conv.Vars["InternalActionError"] = err.Error()
+				next = st.OnError
+				break
+			}
+			conv.Vars["InternalActionResult"] = res.Value
+		case StepBranch:
+			next = st.Else
+			if next < 0 {
+				next = i + 1
+			}
+			for _, c := range st.Cases {
+				v, err := r.Run(c.Cond, env)
+				if err != nil {
+					return e.stepErr(f, st, err)
+				}
+				if b, _ := v.(bool); b {
+					next = c.Goto
+					break
+				}
+			}
+		case StepGoto:
+			next = st.Goto
+		case StepEnd:
+			if st.EndConversation {
+				conv.Ended, conv.Pins = true, nil
+			}
+			return nil
+		}
+		i = next
+	}
+	return nil
+}
+
+func (e *Executor) callAction(ctx context.Context, t *Turn, f *Flow, st *Step, r *expression.Runner, env *expression.Env, activity *contextstore.ChatActivityData) (actions.Result, error) {
+	call := &actions.Call{
+		Action:       st.Action,
+		FlowID:       f.ID,
+		StepID:       st.ID,
+		Conversation: t.Conversation,
+		Activity:     activity,
+		Now:          t.Now,
+		Logger:       e.log.Named("action").With(zap.String("action", st.Action), zap.String("conversation", t.Conversation.ID)),
+	}
+	validated := st.Params.Prepared != nil
+	if validated {
+		call.Params = st.Params.Prepared
+	} else {
+		p, err := evalTree(st.Params.Tree, r, env)
+		if err != nil {
+			return actions.Result{}, err
+		}
+		call.Params = p.(map[string]any)
+	}
+	start := time.Now()
+	res, err := e.opts.Registry.Invoke(ctx, call, validated)
+	for _, rep := range call.Replies() {
+		t.Reply(rep)
+	}
+	if ce := e.log.Check(zap.DebugLevel, "action"); ce != nil {
+		ce.Write(zap.String("action", st.Action), zap.Duration("took", time.Since(start)), zap.Error(err))
+	}
+	return res, err
+}
+
+func evalTree(v any, r *expression.Runner, env *expression.Env) (any, error) {
+	switch t := v.(type) {
+	case *Value:
+		x, err := t.Eval(r, env)
+		if err != nil {
+			return nil, err
+		}
+		return jsonValue(x), nil
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			y, err := evalTree(x, r, env)
+			if err != nil {
+				return nil, fmt.Errorf("param %s: %w", k, err)
+			}
+			m[k] = y
+		}
+		return m, nil
+	case []any:
+		s := make([]any, len(t))
+		for i, x := range t {
+			y, err := evalTree(x, r, env)
+			if err != nil {
+				return nil, fmt.Errorf("param [%d]: %w", i, err)
+			}
+			s[i] = y
+		}
+		return s, nil
+	}
+	return v, nil
+}
+
+// jsonValue converts an expression result to the JSON data model the
+// parameter schemas validate.
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case float32:
+		return float64(x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	}
+	return v
+}
+
+func (e *Executor) stepErr(f *Flow, st *Step, err error) error {
+	return &StepError{FlowID: f.ID, Version: f.Version, StepID: st.ID, Pos: st.Pos, Err: err}
+}
+
+var _ = strconv.Itoa

@@ -1,0 +1,121 @@
+package flows_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chatflow/chatflow/actions"
+	"github.com/chatflow/chatflow/flows"
+	"github.com/chatflow/chatflow/schemas"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type nopAction struct{ v any }
+
+func (a nopAction) Run(context.Context, *actions.Call) (actions.Result, error) {
+	return actions.Result{Value: a.v}, nil
+}
+
+// testRegistry registers stand-ins for the helpdesk actions with their real
+// parameter schemas, so lint checks params exactly as in production.
+func testRegistry(t testing.TB) *actions.Registry {
+	t.Helper()
+	r := actions.NewRegistry()
+	for _, name := range []string{"HelpdeskClient.IsBlockedForLiveChat", "ConnectToHelpdeskAgent"} {
+		b, err := schemas.Action(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Register(actions.Spec{Name: name, Params: b, New: func() actions.Action { return nopAction{v: true} }})
+	}
+	return r
+}
+
+func newLoader(t testing.TB) *flows.Loader {
+	t.Helper()
+	l, err := flows.NewLoader(testRegistry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestLintGolden loads each file of testdata/lint and compares every
+// reported problem with the file's .golden twin (go test -update rewrites).
+func TestLintGolden(t *testing.T) {
+	all, err := filepath.Glob("testdata/lint/*.flow.*")
+	var files []string
+	for _, f := range all {
+		if flows.IsFlowFile(f) {
+			files = append(files, f)
+		}
+	}
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no lint fixtures: %v", err)
+	}
+	l := newLoader(t)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			_, probs := l.Load(f)
+			var b strings.Builder
+			for _, p := range probs {
+				b.WriteString(p.String() + "\n")
+			}
+			golden := f + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./flows -update)", err)
+			}
+			if got := b.String(); got != string(want) {
+				t.Errorf("problems differ from %s\n--- got\n%s--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+func TestLoadDirAndSet(t *testing.T) {
+	l := newLoader(t)
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a1.flow.yaml", "id: a\nversion: 1\ntrigger: message\nsteps:\n  - say: one\n")
+	write("a2.flow.yaml", "id: a\nversion: 2\ntrigger: message\nsteps:\n  - say: two\n")
+	write("notes.yaml", "this is not a flow: [")
+	set, probs := l.Load(dir)
+	if probs.HasErrors() {
+		t.Fatalf("unexpected problems: %v", probs)
+	}
+	if f, _ := set.Latest("a"); f.Version != 2 {
+		t.Errorf("latest version = %d, want 2", f.Version)
+	}
+	if _, ok := set.Version("a", 1); !ok {
+		t.Errorf("version 1 not kept")
+	}
+	write("b.flow.yaml", "id: b\nversion: 1\ntrigger: message\nsteps:\n  - say: b\n")
+	write("a2copy.flow.yaml", "id: a\nversion: 2\ntrigger: message\nsteps:\n  - say: again\n")
+	_, probs = l.Load(dir)
+	got := make([]string, len(probs))
+	for i, p := range probs {
+		got[i] = strings.TrimPrefix(p.String(), dir+string(filepath.Separator))
+	}
+	want := []string{
+		`a2copy.flow.yaml:1:1: flow "a" version 2 is also defined in ` + filepath.Join(dir, "a2.flow.yaml"),
+		`b.flow.yaml:1:1: trigger "message" is already handled by flow "a" (` + filepath.Join(dir, "a2.flow.yaml") + `)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,155 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/chatflow/chatflow/flows/expression"
+)
+
+// Trigger is the kind of event that starts a flow.
+type Trigger string
+
+// The triggers a flow can declare.
+const (
+	// TriggerStart runs when a conversation begins.
+	TriggerStart Trigger = "start"
+	// TriggerMessage runs when the user writes and no flow waits for input.
+	TriggerMessage Trigger = "message"
+	// TriggerAgentDisconnected runs after the helpdesk agent left the chat
+	// and gave feedback ([[AgentFeedback]]).
+	TriggerAgentDisconnected Trigger = "agent_disconnected"
+)
+
+// StepKind is what a step does.
+type StepKind int
+
+// The step kinds.
+const (
+	StepSay StepKind = iota + 1
+	StepAsk
+	StepSet
+	StepAction
+	StepBranch
+	StepGoto
+	StepEnd
+)
+
+var kindNames = map[StepKind]string{
+	StepSay: "say", StepAsk: "ask", StepSet: "set", StepAction: "action",
+	StepBranch: "branch", StepGoto: "goto", StepEnd: "end",
+}
+
+// String returns the step kind's key in a flow file.
+func (k StepKind) String() string { return kindNames[k] }
+
+// Pos is a position in a flow file (1-based).
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// String formats the position as file:line:col.
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// Flow is a loaded, checked flow. It is immutable and shared by every
+// conversation that runs it.
+type Flow struct {
+	ID          string
+	Version     int
+	Trigger     Trigger
+	Description string
+	File        string
+	// Vars are the declared variables with their initial values.
+	Vars  map[string]any
+	Steps []*Step
+
+	index map[string]int
+}
+
+// Step returns the index of the step with the given id.
+func (f *Flow) Step(id string) (int, bool) {
+	i, ok := f.index[id]
+	return i, ok
+}
+
+// VarNames returns the flow's declared variable names, sorted.
+func (f *Flow) VarNames() []string {
+	names := make([]string, 0, len(f.Vars))
+	for n := range f.Vars {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Step is one compiled step. Jump targets are step indexes; -1 means "none".
+type Step struct {
+	// ID is the declared id, or "#N" (1-based position) when none was given.
+	ID   string
+	Kind StepKind
+	Pos  Pos
+
+	// Text is the message of say and the prompt of ask.
+	Text *expression.Template
+	// Into is the variable an ask step stores the user's answer in.
+	Into string
+
+	Assign []Assignment
+
+	Action string
+	Params *Params
+	// OnError is where an action step continues when the action fails.
+	OnError int
+
+	Cases []Case
+	// Else is where a branch continues when no case matches; -1 falls
+	// through to the next step.
+	Else int
+
+	Goto int
+	// EndConversation is set by `end: conversation`.
+	EndConversation bool
+}
+
+// Case is one `if` → `goto` of a branch step.
+type Case struct {
+	Cond *expression.Program
+	Goto int
+}
+
+// Assignment is one target = value of a set step.
+type Assignment struct {
+	Target *expression.Target
+	Value  Value
+}
+
+// Value is a literal, an expression ('=' prefix) or an interpolated string.
+type Value struct {
+	Prog *expression.Program
+	Tmpl *expression.Template
+	Lit  any
+}
+
+// IsLiteral reports whether v needs no evaluation.
+func (v *Value) IsLiteral() bool { return v.Prog == nil && v.Tmpl == nil }
+
+// Eval returns the value at run time.
+func (v *Value) Eval(r *expression.Runner, env *expression.Env) (any, error) {
+	switch {
+	case v.Prog != nil:
+		return r.Run(v.Prog, env)
+	case v.Tmpl != nil:
+		return v.Tmpl.Render(r, env)
+	default:
+		return v.Lit, nil
+	}
+}
+
+// Params are an action step's parameters. When no value needs evaluation
+// they were validated and defaulted at load (Prepared); otherwise Tree holds
+// literals and *Value leaves, evaluated and validated per call.
+type Params struct {
+	Prepared map[string]any
+	Tree     map[string]any
+}
