@@ -326,6 +326,17 @@ func (e *Executor) run(ctx context.Context, t *Turn, activity *contextstore.Chat
 	if conv.Vars == nil {
 		conv.Vars = map[string]any{}
 	}
+	r := e.runners.Get().(*expression.Runner)
+	defer e.runners.Put(r)
+	env := &expression.Env{
+		ConversationInfo: &conv.Info,
+		ChatUser:         &conv.User,
+		ChatActivityData: activity,
+		AgentFeedback:    &conv.Feedback,
+		HelpdeskClient:   &conv.Helpdesk,
+		Vars:             conv.Vars,
+		Now:              t.Now,
+	}
 	var (
 		flow  *Flow
 		start int
@@ -340,14 +351,10 @@ func (e *Executor) run(ctx context.Context, t *Turn, activity *contextstore.Chat
 			conv.Feedback = *ev.Feedback
 		}
 		conv.Helpdesk.AgentConnected = false
-		if flow, err = e.flowForTrigger(conv, TriggerAgentDisconnected); flow == nil || err != nil {
-			return err
-		}
 		conv.Cursor = nil
+		flow, err = e.route(conv, TriggerAgentDisconnected, r, env)
 	case EventStart:
-		if flow, err = e.flowForTrigger(conv, TriggerStart); flow == nil || err != nil {
-			return err
-		}
+		flow, err = e.route(conv, TriggerStart, r, env)
 	case EventMessage:
 		conv.Vars["LastUserMessage"] = ev.Text
 		if c := conv.Cursor; c != nil {
@@ -362,52 +369,56 @@ func (e *Executor) run(ctx context.Context, t *Turn, activity *contextstore.Chat
 			conv.Vars[f.Steps[i].Into] = ev.Text
 			conv.Cursor = nil
 			flow, start = f, i+1
-		} else if flow, err = e.flowForTrigger(conv, TriggerMessage); flow == nil || err != nil {
-			return err
+		} else {
+			flow, err = e.route(conv, TriggerMessage, r, env)
 		}
 	default:
-		return fmt.Errorf("unknown event type %q", ev.Type)
+		return fmt.Errorf("unhandled event type %q", ev.Type)
 	}
-	r := e.runners.Get().(*expression.Runner)
-	defer e.runners.Put(r)
-	env := &expression.Env{
-		ConversationInfo: &conv.Info,
-		ChatUser:         &conv.User,
-		ChatActivityData: activity,
-		AgentFeedback:    &conv.Feedback,
-		HelpdeskClient:   &conv.Helpdesk,
-		Vars:             conv.Vars,
-		Now:              t.Now,
+	if flow == nil || err != nil {
+		return err
 	}
 	return e.steps(ctx, t, flow, start, r, env, activity)
 }
 
-// flowForTrigger returns the flow for a trigger at the conversation's pinned
-// version (pinning the latest on first use), or nil if no flow handles it.
-func (e *Executor) flowForTrigger(conv *contextstore.Conversation, tr Trigger) (*Flow, error) {
+// route returns the flow that handles a trigger for this conversation: the
+// first flow (in routing order) whose when condition holds, else the
+// fallback; each at the conversation's pinned version (pinning the latest
+// on first use). It returns nil when no flow handles the trigger.
+func (e *Executor) route(conv *contextstore.Conversation, tr Trigger, r *expression.Runner, env *expression.Env) (*Flow, error) {
 	set := e.flows.Load()
-	id, ok := set.ForTrigger(tr)
-	if !ok {
-		return nil, nil
-	}
-	if v, pinned := conv.Pins[id]; pinned {
-		f, ok := set.Version(id, v)
-		if !ok {
-			return nil, fmt.Errorf("conversation %s is pinned to flow %s v%d: %w", conv.ID, id, v, ErrPinnedVersionGone)
+	for _, id := range set.ForTrigger(tr) {
+		f, _ := set.Latest(id)
+		if v, pinned := conv.Pins[id]; pinned {
+			pf, ok := set.Version(id, v)
+			if !ok {
+				return nil, fmt.Errorf("conversation %s is pinned to flow %s v%d: %w", conv.ID, id, v, ErrPinnedVersionGone)
+			}
+			f = pf
+		}
+		if f.When != nil {
+			ok, err := r.Run(f.When, env)
+			if err != nil {
+				return nil, fmt.Errorf("flow %s v%d: evaluating when: %w", f.ID, f.Version, err)
+			}
+			if b, _ := ok.(bool); !b {
+				continue
+			}
+		}
+		if conv.Pins == nil {
+			conv.Pins = map[string]int{}
+		}
+		if _, pinned := conv.Pins[id]; !pinned {
+			conv.Pins[id] = f.Version
+			for name, v := range f.Vars {
+				if _, ok := conv.Vars[name]; !ok && v != nil {
+					conv.Vars[name] = contextstore.CloneValue(v)
+				}
+			}
 		}
 		return f, nil
 	}
-	f, _ := set.Latest(id)
-	if conv.Pins == nil {
-		conv.Pins = map[string]int{}
-	}
-	conv.Pins[id] = f.Version
-	for name, v := range f.Vars {
-		if _, ok := conv.Vars[name]; !ok && v != nil {
-			conv.Vars[name] = v
-		}
-	}
-	return f, nil
+	return nil, nil
 }
 
 func (e *Executor) steps(ctx context.Context, t *Turn, f *Flow, i int, r *expression.Runner, env *expression.Env, activity *contextstore.ChatActivityData) error {

@@ -348,3 +348,14 @@ steps:
 		t.Errorf("after = GetDate: until = %v, want %v and not active", u, t0)
 	}
 }
+
+func TestRoutingByWhenAndPriority(t *testing.T) {
+	f := newFixture(t)
+	f.write("fallback.flow.yaml", "id: fallback\nversion: 1\ntrigger: message\nsteps:\n  - say: fallback\n")
+	f.write("help.flow.yaml", "id: help\nversion: 1\ntrigger: message\nwhen: \"=Contains(Lower(@LastUserMessage), 'help')\"\nsteps:\n  - say: help\n")
+	f.write("urgent.flow.yaml", "id: urgent\nversion: 1\ntrigger: message\npriority: 10\nwhen: \"=Contains(Lower(@LastUserMessage), 'urgent')\"\nsteps:\n  - say: urgent\n")
+	e := f.executor(f.load())
+	wantReplies(t, send(t, e, "c", "hello"), "fallback")
+	wantReplies(t, send(t, e, "c", "HELP please"), "help")
+	wantReplies(t, send(t, e, "c", "urgent help"), "urgent")
+}

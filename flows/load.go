@@ -406,12 +406,18 @@ func (fc *fileCtx) build(root *yaml.Node) *Flow {
 			f.Vars[n.Content[i].Value] = v
 		}
 	}
+	if n := mapValue(root, "priority"); n != nil {
+		f.Priority, _ = strconv.Atoi(n.Value)
+	}
 	stepsNode := mapValue(root, "steps")
 	if stepsNode == nil || stepsNode.Kind != yaml.SequenceNode {
 		return f
 	}
 	sb := &stepBuilder{fc: fc, f: f, declared: map[string]bool{}}
 	sb.declare(stepsNode)
+	if n := mapValue(root, "when"); n != nil && strings.HasPrefix(n.Value, "=") {
+		f.When = sb.compile(n, n.Value[1:], 1, expression.KindBool)
+	}
 	for i, sn := range stepsNode.Content {
 		f.Steps = append(f.Steps, sb.step(i, sn))
 	}
@@ -878,14 +884,17 @@ func (fc *fileCtx) reachability(f *Flow, steps *yaml.Node) {
 type Set struct {
 	versions map[string]map[int]*Flow
 	latest   map[string]*Flow
-	trigger  map[Trigger]string
+	// trigger lists the flow ids of each trigger in routing order: flows
+	// with a When condition by priority then id, the fallback last.
+	trigger map[Trigger][]string
 }
 
 // NewSet indexes flows, reporting duplicate versions, flows whose versions
-// disagree on the trigger, and triggers claimed by two flow ids.
+// disagree on the trigger, and two fallback flows (no when) for one trigger.
 func NewSet(flows []*Flow) (*Set, Problems) {
-	s := &Set{versions: map[string]map[int]*Flow{}, latest: map[string]*Flow{}, trigger: map[Trigger]string{}}
+	s := &Set{versions: map[string]map[int]*Flow{}, latest: map[string]*Flow{}, trigger: map[Trigger][]string{}}
 	var probs Problems
+	fallback := map[Trigger]string{}
 	for _, f := range flows {
 		at := Pos{File: f.File, Line: 1, Col: 1}
 		vs := s.versions[f.ID]
@@ -897,8 +906,8 @@ func NewSet(flows []*Flow) (*Set, Problems) {
 			probs = append(probs, Problem{Pos: at, Msg: fmt.Sprintf("flow %q version %d is also defined in %s", f.ID, f.Version, prev.File)})
 			continue
 		}
-		if other, ok := s.trigger[f.Trigger]; ok && other != f.ID {
-			probs = append(probs, Problem{Pos: at, Msg: fmt.Sprintf("trigger %q is already handled by flow %q (%s)", f.Trigger, other, s.latest[other].File)})
+		if other, ok := fallback[f.Trigger]; ok && other != f.ID && f.When == nil {
+			probs = append(probs, Problem{Pos: at, Msg: fmt.Sprintf("trigger %q already has a fallback flow %q (%s): give one of them a when condition", f.Trigger, other, s.latest[other].File)})
 			continue
 		}
 		if l := s.latest[f.ID]; l != nil && l.Trigger != f.Trigger {
@@ -906,10 +915,30 @@ func NewSet(flows []*Flow) (*Set, Problems) {
 			continue
 		}
 		vs[f.Version] = f
-		s.trigger[f.Trigger] = f.ID
+		if f.When == nil {
+			fallback[f.Trigger] = f.ID
+		}
 		if l := s.latest[f.ID]; l == nil || f.Version > l.Version {
 			s.latest[f.ID] = f
 		}
+	}
+	for id, f := range s.latest {
+		s.trigger[f.Trigger] = append(s.trigger[f.Trigger], id)
+	}
+	for _, ids := range s.trigger {
+		slices.SortFunc(ids, func(a, b string) int {
+			fa, fb := s.latest[a], s.latest[b]
+			if (fa.When == nil) != (fb.When == nil) {
+				if fa.When == nil {
+					return 1
+				}
+				return -1
+			}
+			if fa.Priority != fb.Priority {
+				return fb.Priority - fa.Priority
+			}
+			return strings.Compare(a, b)
+		})
 	}
 	return s, probs
 }
@@ -926,11 +955,8 @@ func (s *Set) Version(id string, v int) (*Flow, bool) {
 	return f, ok
 }
 
-// ForTrigger returns the id of the flow that handles a trigger.
-func (s *Set) ForTrigger(t Trigger) (string, bool) {
-	id, ok := s.trigger[t]
-	return id, ok
-}
+// ForTrigger returns the ids of the flows of a trigger in routing order.
+func (s *Set) ForTrigger(t Trigger) []string { return s.trigger[t] }
 
 // Flows returns every loaded flow version, by id then version.
 func (s *Set) Flows() []*Flow {

@@ -113,7 +113,7 @@ func TestLoadDirAndSet(t *testing.T) {
 	}
 	want := []string{
 		`a2copy.flow.yaml:1:1: flow "a" version 2 is also defined in ` + filepath.Join(dir, "a2.flow.yaml"),
-		`b.flow.yaml:1:1: trigger "message" is already handled by flow "a" (` + filepath.Join(dir, "a2.flow.yaml") + `)`,
+		`b.flow.yaml:1:1: trigger "message" already has a fallback flow "a" (` + filepath.Join(dir, "a2.flow.yaml") + `): give one of them a when condition`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

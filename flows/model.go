@@ -60,6 +60,10 @@ type Flow struct {
 	Trigger     Trigger
 	Description string
 	File        string
+	// When is the routing condition (nil: the trigger's fallback flow).
+	When *expression.Program
+	// Priority orders flows with When (highest first).
+	Priority int
 	// Vars are the declared variables with their initial values.
 	Vars  map[string]any
 	Steps []*Step
