@@ -124,20 +124,30 @@ func (p *Program) Variables() []string {
 // *Error, located in src. Compile once, at load; the Program is safe for
 // concurrent use.
 func Compile(src string, opts Options) (*Program, error) {
-	translated, pm, _, err := translate(src)
+	translated, pm, err := Translate(src)
 	if err != nil {
 		return nil, err
 	}
-	vc := &varCollector{}
+	vc := &varCollector{envAt: -1}
 	options := append([]expr.Option{
 		expr.Env(&Env{}),
 		expr.MaxNodes(MaxNodes),
 		// now() would read the wall clock; GetDate() reads the turn's clock.
 		expr.DisableBuiltin("now"),
+		// repeat() computes its result before expr's memory budget is
+		// checked, so repeat(repeat("x", 999999), 999999) would allocate a
+		// terabyte and kill the process.
+		expr.DisableBuiltin("repeat"),
+		// vc must run before clockPatch, which inserts $env itself.
 		expr.Patch(vc),
+		expr.Patch(clockPatch{}),
+		expr.Function(getDateFunc, getDate, new(func(any) time.Time)),
 	}, functionOptions()...)
 	prog, err := compileExpr(translated, options)
 	p := &Program{src: src, translated: translated, pm: pm, prog: prog, expect: opts.Expect}
+	if vc.envAt >= 0 {
+		return nil, newError(src, p.original(vc.envAt), "$env is not available in flow expressions")
+	}
 	// The visitor runs after parsing and before type checking, so an
 	// undeclared variable is reported before the type errors it may cause.
 	slices.SortStableFunc(vc.refs, func(a, b varLoc) int { return a.from - b.from })
@@ -305,10 +315,57 @@ func (p *Program) rewriteMessage(msg string) string {
 	return msg
 }
 
+// Interface guards.
+var (
+	_ ast.Visitor = (*varCollector)(nil)
+	_ ast.Visitor = clockPatch{}
+)
+
+// getDateFunc is the internal name of GetDate(env). It is not an
+// identifier, so authors cannot call it.
+const getDateFunc = "GetDate()"
+
+// getDate is GetDate() as an expr function of the environment: calling the
+// *Env method through reflection costs five allocations per call, this
+// costs one (the boxed result).
+func getDate(args ...any) (any, error) {
+	env, ok := args[0].(*Env)
+	if !ok {
+		return nil, fmt.Errorf("GetDate: environment is %T, not *Env", args[0])
+	}
+	return env.GetDate(), nil
+}
+
+// clockPatch is an expr AST visitor that rewrites each GetDate() call into
+// getDateFunc($env). Env.GetDate stays the declared signature.
+type clockPatch struct{}
+
+// Visit implements ast.Visitor.
+func (clockPatch) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || len(call.Arguments) != 0 {
+		return
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok || id.Value != "GetDate" {
+		return
+	}
+	env := &ast.IdentifierNode{Value: "$env"}
+	env.SetLocation(id.Location())
+	callee := &ast.IdentifierNode{Value: getDateFunc}
+	callee.SetLocation(id.Location())
+	patched := &ast.CallNode{Callee: callee, Arguments: []ast.Node{env}}
+	patched.SetLocation(call.Location())
+	ast.Patch(node, patched)
+}
+
 // varCollector is an expr AST visitor that records every Vars.Name member
-// access (what @Name translates to), with its location.
+// access (what @Name translates to), with its location. It also notes where
+// the author wrote $env, which flows may not use: it would bypass the type
+// checks by looking names up at run time.
 type varCollector struct {
-	refs []varLoc
+	refs  []varLoc
+	envAt int // expr location of the first $env, or -1
 }
 
 type varLoc struct {
@@ -318,6 +375,9 @@ type varLoc struct {
 
 // Visit implements ast.Visitor.
 func (c *varCollector) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "$env" && c.envAt < 0 {
+		c.envAt = id.Location().From
+	}
 	m, ok := (*node).(*ast.MemberNode)
 	if !ok {
 		return

@@ -119,6 +119,16 @@ func TestCompileErrors(t *testing.T) {
 			want: "1:1: unknown name now\n | now()\n | ^",
 		},
 		{
+			name: "repeat is disabled",
+			src:  `repeat("x", 3)`,
+			want: "1:1: unknown name repeat\n | repeat(\"x\", 3)\n | ^",
+		},
+		{
+			name: "$env is not available",
+			src:  `Lower($env.ChatUser.Name)`,
+			want: "1:7: $env is not available in flow expressions\n | Lower($env.ChatUser.Name)\n | ......^",
+		},
+		{
 			name: "clock is hidden",
 			src:  "Now",
 			want: "1:1: unknown name Now\n | Now\n | ^",

@@ -13,11 +13,11 @@
 // # Writing expressions (for bot authors)
 //
 // In a flow, a value that starts with '=' is an expression; anything else is
-// literal text, in which ${...} interpolates an expression:
+// literal text, in which ${...} interpolates an expression. For example (the
+// step syntax itself is described by package flows):
 //
-//	set:
-//	  "[[ConversationInfo]].LiveChatBlockedUntil": "=null"
-//	say: "Hello ${[[ChatUser]].Name}!"
+//	set [[ConversationInfo]].LiveChatBlockedUntil to  =null
+//	say                                              Hello ${[[ChatUser]].Name}!
 //
 // Entities are written [[Entity]].Field (or Entity.Field, the same thing):
 //
@@ -50,7 +50,8 @@
 // logic (&& || ! and or not), the conditional a ? b : c, membership (x in
 // list), string operators (contains, startsWith, endsWith, matches), null
 // handling (a ?? b, a?.b), and expr's own built-in functions (len, upper,
-// lower, trim, split, join, filter, map, any, all, date, duration, ...).
+// lower, trim, split, join, filter, map, any, all, date, duration, ...;
+// now and repeat are disabled, and so is $env).
 // Comments are written // ... or /* ... */.
 //
 // Type errors are load errors: [[ConversationInfo]].LiveChatBlockedUntl
@@ -122,7 +123,8 @@
 //	Coalesce(@PreferredName, [[ChatUser]].Name)
 //
 // Lower(s) and Upper(s) return s in lower or upper case; Trim(s) removes
-// leading and trailing white space. A null s gives "".
+// leading and trailing white space. A null value (an unset variable) gives
+// "".
 //
 //	Lower(Trim(@LastUserMessage)) == "agent"
 //
@@ -156,13 +158,18 @@
 // Numbers convert (a whole number into an integer field), and a time goes
 // into a time-or-null field. Self-unblocking an anonymous user is either of
 //
-//	"[[ConversationInfo]].LiveChatBlockedUntil": "=null"
-//	"[[ConversationInfo]].LiveChatBlockedUntil": "=GetDate()"
+//	set [[ConversationInfo]].LiveChatBlockedUntil to  =null
+//	set [[ConversationInfo]].LiveChatBlockedUntil to  =GetDate()
 //
 // # Limits
 //
 // An expression may have at most MaxNodes (1000) syntax-tree nodes; longer
-// ones are a load error. expr also caps the memory one evaluation may use.
+// ones are a load error. expr also caps the memory of the lists, maps and
+// ranges one evaluation builds (about a million items), and repeat() is
+// disabled because it bypasses that cap. These limits stop accidents, not
+// a hostile author: expr does not charge string concatenation, so an
+// expression that doubles a string in a chain of let bindings can still
+// exhaust memory. Flows are written by trusted bot authors.
 //
 // # Design notes (for Go callers)
 //
@@ -172,10 +179,14 @@
 // compile or run time, is an *Error located in the text the author wrote.
 // Both notations compile to the same program.
 //
-// Programs are compiled against expr.Env(&Env{}): the entity pointers, Vars
-// and the methods of *Env (GetDate) are the names in scope; Env.Now is
-// hidden with an `expr:"-"` tag. The other functions are expr.Function
-// options with declared signatures, so their arguments are type-checked.
-// Runner.Run calls the reused vm.VM directly with the *Env, so evaluating a
-// Program costs the same as calling expr itself (see BenchmarkOurProgram).
+// Programs are compiled against expr.Env(&Env{}): the entity pointers and
+// Vars are the names in scope; Env.Now is hidden with an `expr:"-"` tag and
+// $env is rejected, so the clock is reachable only through GetDate(). The
+// functions are expr.Function options with declared signatures, so their
+// arguments are type-checked; GetDate() (declared by the Env.GetDate
+// method) is rewritten to an internal function of the environment, which
+// avoids expr's reflective method call (five allocations per call).
+// Runner.Run calls a reused vm.VM directly with the *Env, so evaluating a
+// Program costs what calling expr itself costs (see BenchmarkOurProgram and
+// BenchmarkExprDirectVM).
 package expression

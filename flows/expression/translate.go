@@ -48,35 +48,7 @@ func (m PosMap) Original(translatedOffset int) int {
 	return s.orig + d
 }
 
-// varRef is one @Name in the original text.
-type varRef struct {
-	name string
-	off  int // offset of the '@'
-}
-
-// Translate rewrites the specification's notation into expr syntax:
-//
-//	[[Entity]].Field  ->  Entity.Field
-//	@Name             ->  Vars.Name
-//	null              ->  nil
-//	GetDate           ->  GetDate()   (only when not already followed by "(")
-//
-// Text inside string literals ("...", '...' with backslash escapes, and raw
-// `...`) and comments (// and /* */) is never touched, and neither are
-// identifiers that merely contain a keyword (nullable, GetDates) or follow a
-// '.' (x.null is a field called null). [[X]] is rewritten only when X is a
-// single identifier written without spaces; a nested list literal of one
-// identifier can be written [ [x] ].
-//
-// The returned PosMap maps offsets in out back to src. Translate fails, with
-// an *Error, on an unterminated "..." or '...' literal and on an '@' that is
-// not followed by a name.
-func Translate(src string) (out string, m PosMap, err error) {
-	out, m, _, err = translate(src)
-	return out, m, err
-}
-
-// translator accumulates the output of translate.
+// translator accumulates the output of Translate.
 type translator struct {
 	src  string
 	out  strings.Builder
@@ -107,10 +79,26 @@ func (t *translator) replace(from, to int, repl string) {
 	t.out.WriteString(repl)
 }
 
-func translate(src string) (string, PosMap, []varRef, error) {
+// Translate rewrites the specification's notation into expr syntax:
+//
+//	[[Entity]].Field  ->  Entity.Field
+//	@Name             ->  Vars.Name
+//	null              ->  nil
+//	GetDate           ->  GetDate()   (only when not already followed by "(")
+//
+// Text inside string literals ("...", '...' with backslash escapes, and raw
+// `...`) and comments (// and /* */) is never touched, and neither are
+// identifiers that merely contain a keyword (nullable, GetDates) or follow a
+// '.' (x.null is a field called null). [[X]] is rewritten only when X is a
+// single identifier written without spaces; a nested list literal of one
+// identifier can be written [ [x] ].
+//
+// The returned PosMap maps offsets in out back to src. Translate fails, with
+// an *Error, on an unterminated "..." or '...' literal and on an '@' that is
+// not followed by a name.
+func Translate(src string) (out string, m PosMap, err error) {
 	t := &translator{src: src}
 	t.out.Grow(len(src) + 16)
-	var refs []varRef
 	// prev is the last significant (not space, not comment) byte of the
 	// original text before i; it tells member access (x.null) apart.
 	var prev byte
@@ -121,14 +109,14 @@ func translate(src string) (string, PosMap, []varRef, error) {
 		case c == '"' || c == '\'':
 			end, ok := scanQuoted(src, i)
 			if !ok {
-				return "", PosMap{}, nil, newError(src, i, "unterminated string literal")
+				return "", PosMap{}, newError(src, i, "unterminated string literal")
 			}
 			t.copySrc(i, end)
 			prev, i = c, end
 		case c == '`':
 			end := strings.IndexByte(src[i+1:], '`')
 			if end < 0 {
-				return "", PosMap{}, nil, newError(src, i, "unterminated string literal")
+				return "", PosMap{}, newError(src, i, "unterminated string literal")
 			}
 			end += i + 2
 			t.copySrc(i, end)
@@ -154,11 +142,10 @@ func translate(src string) (string, PosMap, []varRef, error) {
 		case c == '@':
 			n := identLen(src[i+1:])
 			if n == 0 {
-				return "", PosMap{}, nil, newError(src, i, "expected a variable name after @")
+				return "", PosMap{}, newError(src, i, "expected a variable name after @")
 			}
 			t.replace(i, i+1, "Vars.")
 			t.copySrc(i+1, i+1+n)
-			refs = append(refs, varRef{name: src[i+1 : i+1+n], off: i})
 			prev, i = 'a', i+1+n
 		case c == '[' && strings.HasPrefix(src[i:], "[["):
 			n := identLen(src[i+2:])
@@ -205,8 +192,8 @@ func translate(src string) (string, PosMap, []varRef, error) {
 			}
 		}
 	}
-	out := t.out.String()
-	return out, PosMap{segs: t.segs, srcLen: len(src), outLen: len(out)}, refs, nil
+	out = t.out.String()
+	return out, PosMap{segs: t.segs, srcLen: len(src), outLen: len(out)}, nil
 }
 
 // scanQuoted returns the offset just past the string literal that starts
