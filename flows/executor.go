@@ -111,12 +111,21 @@ type Hook interface {
 	BeforeFlows(ctx context.Context, t *Turn) (handled bool, err error)
 }
 
+// AfterHook is implemented by hooks that react to what the flows of a turn
+// did, before the context is saved (e.g. recording that a flow lifted a
+// block). An error fails the turn; nothing is saved.
+type AfterHook interface {
+	AfterFlows(ctx context.Context, t *Turn) error
+}
+
 // Turn is the state of a turn, given to hooks.
 type Turn struct {
 	Event        Event
 	Conversation *contextstore.Conversation
-	Now          time.Time
-	replies      []string
+	// InfoAtStart is ConversationInfo as loaded, before this turn.
+	InfoAtStart contextstore.ConversationInfo
+	Now         time.Time
+	replies     []string
 }
 
 // Reply queues a message to the user.
@@ -254,7 +263,7 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 		}
 	}
 
-	t := &Turn{Event: ev, Conversation: conv, Now: now}
+	t := &Turn{Event: ev, Conversation: conv, Now: now, InfoAtStart: conv.Info}
 	if ev.Type == EventMessage {
 		e.record(conv, now, "user", ev.Text)
 	}
@@ -265,6 +274,13 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 	if !handled {
 		if err := e.run(ctx, t, activity); err != nil {
 			return nil, err
+		}
+	}
+	for _, h := range e.opts.Hooks {
+		if ah, ok := h.(AfterHook); ok {
+			if err := ah.AfterFlows(ctx, t); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, r := range t.replies {
