@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -540,5 +541,47 @@ func TestListBlocksUsesIndexesAfterUpdateAndDelete(t *testing.T) {
 	}
 	if err := s.DeleteBlock(ctx, "b1"); err != nil {
 		t.Errorf("deleting a missing block: %v", err)
+	}
+}
+
+func TestConcurrentCompareAndSwapLosesNoUpdate(t *testing.T) {
+	s := openAt(t, tempPath(t), Options{})
+	ctx := t.Context()
+	if err := s.PutConversation(ctx, &contextstore.Conversation{ID: "c", Vars: map[string]any{"n": 0.0}}); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			for done := 0; done < each; {
+				c, err := s.GetConversation(ctx, "c")
+				if err != nil {
+					errs <- err
+					return
+				}
+				c.Vars["n"] = c.Vars["n"].(float64) + 1
+				switch err := s.PutConversation(ctx, c); {
+				case err == nil:
+					done++
+				case !errors.Is(err, contextstore.ErrVersionConflict):
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	c, err := s.GetConversation(ctx, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Vars["n"] != float64(workers*each) || c.Version != workers*each+1 {
+		t.Errorf("n = %v at version %d, want %d at %d", c.Vars["n"], c.Version, workers*each, workers*each+1)
 	}
 }
