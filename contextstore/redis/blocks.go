@@ -1,0 +1,253 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/chatflow/chatflow/contextstore"
+)
+
+// maxStaleRetries bounds how often UpdateBlock and DeleteBlock re-read a
+// block that changed between their read and their write.
+const maxStaleRetries = 16
+
+func isBan(k contextstore.BlockKind) bool {
+	return k == contextstore.KindIP || k == contextstore.KindRange
+}
+
+// indexKeys returns the index sets a block belongs to (besides the set of
+// all ids).
+func (s *Store) indexKeys(b *contextstore.Block) []string {
+	out := []string{s.keys.blocksByKind(b.Kind)}
+	if b.UserID != "" {
+		out = append(out, s.keys.blocksByUser(b.UserID))
+	}
+	if b.ConversationID != "" {
+		out = append(out, s.keys.blocksByConv(b.ConversationID))
+	}
+	if b.IPHash != "" {
+		out = append(out, s.keys.blocksByIP(b.IPHash))
+	}
+	return out
+}
+
+// writeBlock runs blockWriteScript.
+func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string, oldIdx, newIdx []string, ban bool) (string, error) {
+	keys := make([]string, 0, 3+len(oldIdx)+len(newIdx))
+	keys = append(keys, s.keys.blockData(), s.keys.blockIDs(), s.keys.bansVersion())
+	keys = append(keys, oldIdx...)
+	keys = append(keys, newIdx...)
+	banArg := "0"
+	if ban {
+		banArg = "1"
+	}
+	return blockWriteScript.Run(ctx, s.rdb, keys,
+		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel()).Text()
+}
+
+// CreateBlock implements contextstore.BlockStore: one round trip (a script
+// that writes the block, its indexes and, for a ban, the bans version and
+// the notification on the bans channel).
+func (s *Store) CreateBlock(ctx context.Context, b *contextstore.Block) error {
+	if b.ID == "" {
+		return fmt.Errorf("creating block: empty id")
+	}
+	doc := *b
+	doc.Version = 1
+	data, err := json.Marshal(&doc)
+	if err != nil {
+		return fmt.Errorf("redis: encoding block %q: %w", b.ID, err)
+	}
+	res, err := s.writeBlock(ctx, "c", b.ID, "", string(data), nil, s.indexKeys(b), isBan(b.Kind))
+	if err != nil {
+		return s.fail(fmt.Sprintf("redis: creating block %q", b.ID), err)
+	}
+	if res == "exists" {
+		return fmt.Errorf("block %q: %w", b.ID, contextstore.ErrAlreadyExists)
+	}
+	b.Version = 1
+	return nil
+}
+
+// readBlock returns a block and the JSON it was decoded from.
+func (s *Store) readBlock(ctx context.Context, id string) (*contextstore.Block, string, error) {
+	data, err := s.rdb.HGet(ctx, s.keys.blockData(), id).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, "", fmt.Errorf("block %q: %w", id, contextstore.ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", s.fail(fmt.Sprintf("redis: getting block %q", id), err)
+	}
+	b, err := decodeBlock(id, data)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, data, nil
+}
+
+func decodeBlock(id, data string) (*contextstore.Block, error) {
+	var b contextstore.Block
+	if err := json.Unmarshal([]byte(data), &b); err != nil {
+		return nil, fmt.Errorf("redis: decoding block %q: %w", id, err)
+	}
+	return &b, nil
+}
+
+// GetBlock implements contextstore.BlockStore.
+func (s *Store) GetBlock(ctx context.Context, id string) (*contextstore.Block, error) {
+	b, _, err := s.readBlock(ctx, id)
+	return b, err
+}
+
+// UpdateBlock implements contextstore.BlockStore: it reads the stored
+// block (to learn its version and the indexes to move it out of) and then
+// writes with a script that succeeds only if the block is still exactly
+// what was read. Two round trips.
+func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
+	doc := *b
+	doc.Version = b.Version + 1
+	data, err := json.Marshal(&doc)
+	if err != nil {
+		return fmt.Errorf("redis: encoding block %q: %w", b.ID, err)
+	}
+	for range maxStaleRetries {
+		cur, curJSON, err := s.readBlock(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != b.Version {
+			return fmt.Errorf("block %q at version %d (stored: %d): %w", b.ID, b.Version, cur.Version, contextstore.ErrVersionConflict)
+		}
+		res, err := s.writeBlock(ctx, "u", b.ID, curJSON, string(data),
+			s.indexKeys(cur), s.indexKeys(b), isBan(b.Kind) || isBan(cur.Kind))
+		if err != nil {
+			return s.fail(fmt.Sprintf("redis: updating block %q", b.ID), err)
+		}
+		switch res {
+		case "ok":
+			b.Version = doc.Version
+			return nil
+		case "missing":
+			return fmt.Errorf("block %q: %w", b.ID, contextstore.ErrNotFound)
+		}
+		// "stale": changed since read; read again.
+	}
+	return fmt.Errorf("block %q at version %d: changing too fast: %w", b.ID, b.Version, contextstore.ErrVersionConflict)
+}
+
+// DeleteBlock implements contextstore.BlockStore (two round trips, like
+// UpdateBlock).
+func (s *Store) DeleteBlock(ctx context.Context, id string) error {
+	for range maxStaleRetries {
+		cur, curJSON, err := s.readBlock(ctx, id)
+		if errors.Is(err, contextstore.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		res, err := s.writeBlock(ctx, "d", id, curJSON, "", s.indexKeys(cur), nil, isBan(cur.Kind))
+		if err != nil {
+			return s.fail(fmt.Sprintf("redis: deleting block %q", id), err)
+		}
+		if res == "ok" {
+			return nil
+		}
+	}
+	return fmt.Errorf("deleting block %q: changing too fast: %w", id, contextstore.ErrVersionConflict)
+}
+
+// ListBlocks implements contextstore.BlockStore. Candidates come from the
+// most selective index the query allows (user, IP hash, conversation,
+// kind, else all blocks), a page of ids and their blocks per round trip,
+// and are filtered with BlockQuery.Match, so every backend filters alike.
+func (s *Store) ListBlocks(ctx context.Context, q contextstore.BlockQuery) ([]*contextstore.Block, error) {
+	var indexes []string
+	switch {
+	case q.UserID != "":
+		indexes = []string{s.keys.blocksByUser(q.UserID)}
+	case q.IPHash != "":
+		indexes = []string{s.keys.blocksByIP(q.IPHash)}
+	case q.ConversationID != "":
+		indexes = []string{s.keys.blocksByConv(q.ConversationID)}
+	case len(q.Kinds) > 0:
+		seen := map[contextstore.BlockKind]bool{}
+		for _, k := range q.Kinds {
+			if !seen[k] {
+				seen[k] = true
+				indexes = append(indexes, s.keys.blocksByKind(k))
+			}
+		}
+	default:
+		indexes = []string{s.keys.blockIDs()}
+	}
+	var out []*contextstore.Block
+	for _, idx := range indexes {
+		part, err := s.listBlocksFrom(ctx, idx, &q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	if len(indexes) > 1 {
+		// Each index gave at most Limit blocks in id order; merge them.
+		slices.SortFunc(out, func(a, b *contextstore.Block) int { return strings.Compare(a.ID, b.ID) })
+		if q.Limit > 0 && len(out) > q.Limit {
+			out = out[:q.Limit]
+		}
+	}
+	return out, nil
+}
+
+// listBlocksFrom pages through one index in id order.
+func (s *Store) listBlocksFrom(ctx context.Context, index string, q *contextstore.BlockQuery) ([]*contextstore.Block, error) {
+	var out []*contextstore.Block
+	min := lexAfter(q.After)
+	for {
+		page, err := pageScript.Run(ctx, s.rdb, []string{index, s.keys.blockData()}, min, pageSize).Slice()
+		if err != nil {
+			return nil, s.fail("redis: listing blocks", err)
+		}
+		for i := 0; i+1 < len(page); i += 2 {
+			id, _ := page[i].(string)
+			data, ok := page[i+1].(string)
+			min = "(" + id
+			if !ok {
+				continue
+			}
+			b, err := decodeBlock(id, data)
+			if err != nil {
+				return nil, err
+			}
+			if q.Match(b) {
+				out = append(out, b)
+				if q.Limit > 0 && len(out) == q.Limit {
+					return out, nil
+				}
+			}
+		}
+		if len(page) < 2*pageSize {
+			return out, nil
+		}
+	}
+}
+
+// BansVersion implements contextstore.BlockStore. The counter is
+// incremented in the same script that writes an IP or range block, so it
+// never lags the bans it describes.
+func (s *Store) BansVersion(ctx context.Context) (int64, error) {
+	v, err := s.rdb.Get(ctx, s.keys.bansVersion()).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.fail("redis: reading the bans version", err)
+	}
+	return v, nil
+}

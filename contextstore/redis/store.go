@@ -1,0 +1,263 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/chatflow/chatflow/contextstore"
+)
+
+// DefaultKeyPrefix is the key prefix used when Options.KeyPrefix and
+// Config.KeyPrefix are empty.
+const DefaultKeyPrefix = "chatflow:"
+
+// DefaultConversationTTL is the idle lifetime of a conversation context
+// when Options.ConversationTTL is zero.
+const DefaultConversationTTL = 7 * 24 * time.Hour
+
+// indexGrace is how long past its deadline a conversation id stays in the
+// conversation index, to absorb clock skew between chatflow instances and
+// Redis nodes (an id listed whose context is gone is skipped anyway).
+const indexGrace = time.Minute
+
+// pruneBatch bounds the expired ids one PutConversation removes from the
+// conversation index.
+const pruneBatch = 100
+
+// pageSize is how many ids one round trip of a List method reads.
+const pageSize = 256
+
+// Options configures a Store. The zero value is usable.
+type Options struct {
+	// KeyPrefix is prepended to every key and to the ban channel name;
+	// default DefaultKeyPrefix ("chatflow:"). Give each deployment sharing
+	// one Redis its own prefix. Any prefix is correct; a prefix containing
+	// a complete hash tag ("{x}") puts every key in one cluster slot.
+	KeyPrefix string
+	// Logger receives warnings (index maintenance, ban subscription) and
+	// debug messages; default zap.NewNop(). The store names it "redis".
+	Logger *zap.Logger
+	// Clock is the current time, used for the conversation index deadlines;
+	// default time.Now.
+	Clock func() time.Time
+	// ConversationTTL is how long a conversation context lives after its
+	// last save (every PutConversation refreshes it); default
+	// DefaultConversationTTL (7 days). A negative value disables expiry.
+	ConversationTTL time.Duration
+}
+
+// Config says how Connect reaches Redis.
+type Config struct {
+	// Addrs are host:port addresses: one address is a standalone server,
+	// several are the seed nodes of a Cluster, and with MasterName they are
+	// Sentinel addresses. Required.
+	Addrs []string
+	// MasterName is the Sentinel master name; set it to use Sentinel.
+	MasterName string
+	// Username and Password authenticate (ACL user, or password only).
+	Username, Password string
+	// DB is the database number (standalone and Sentinel; must be 0 on a
+	// Cluster).
+	DB int
+	// PoolSize is the connection pool size per node; 0: go-redis's default
+	// (10 per CPU).
+	PoolSize int
+	// DialTimeout, ReadTimeout and WriteTimeout: 0 means go-redis's
+	// defaults (5 s, 3 s, ReadTimeout).
+	DialTimeout, ReadTimeout, WriteTimeout time.Duration
+	// KeyPrefix, when set, overrides Options.KeyPrefix (default
+	// DefaultKeyPrefix).
+	KeyPrefix string
+	// Options configures the Store that Connect returns.
+	Options Options
+}
+
+// Store is the Redis backend of contextstore.Store. It is safe for
+// concurrent use. Its methods translate Redis errors at the boundary:
+// a missing record is contextstore.ErrNotFound, a lost compare-and-swap
+// contextstore.ErrVersionConflict, and a failure to reach Redis (network,
+// timeout, closed client, cluster down, loading, read-only replica) wraps
+// contextstore.ErrUnavailable together with the cause.
+type Store struct {
+	rdb  redis.UniversalClient
+	log  *zap.Logger
+	now  func() time.Time
+	ttl  time.Duration
+	keys keys
+}
+
+var _ contextstore.Store = (*Store)(nil)
+
+// New returns a Store on client, which it takes over: Store.Close closes
+// it. New does no I/O; call Ping to check that Redis is reachable.
+func New(client redis.UniversalClient, o Options) *Store {
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = DefaultKeyPrefix
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.ConversationTTL == 0 {
+		o.ConversationTTL = DefaultConversationTTL
+	}
+	return &Store{
+		rdb:  client,
+		log:  o.Logger.Named("redis"),
+		now:  o.Clock,
+		ttl:  o.ConversationTTL,
+		keys: keys{prefix: o.KeyPrefix},
+	}
+}
+
+// Connect builds a go-redis UniversalClient from cfg (one address:
+// standalone; MasterName: Sentinel; several addresses: Cluster), pings it
+// and returns a Store on it. When Redis cannot be reached the error names
+// the addresses and wraps contextstore.ErrUnavailable.
+func Connect(ctx context.Context, cfg Config) (*Store, error) {
+	if len(cfg.Addrs) == 0 {
+		return nil, errors.New("redis: no address configured")
+	}
+	for _, a := range cfg.Addrs {
+		if strings.TrimSpace(a) == "" {
+			return nil, fmt.Errorf("redis: empty address in %q", cfg.Addrs)
+		}
+	}
+	cluster := cfg.MasterName == "" && len(cfg.Addrs) > 1
+	if cluster && cfg.DB != 0 {
+		return nil, fmt.Errorf("redis: db %d requested, but a cluster (addresses %s) has only db 0", cfg.DB, strings.Join(cfg.Addrs, ","))
+	}
+	client := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:        cfg.Addrs,
+		MasterName:   cfg.MasterName,
+		Username:     cfg.Username,
+		Password:     cfg.Password,
+		DB:           cfg.DB,
+		PoolSize:     cfg.PoolSize,
+		DialTimeout:  cfg.DialTimeout,
+		ReadTimeout:  cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout,
+	})
+	o := cfg.Options
+	if cfg.KeyPrefix != "" {
+		o.KeyPrefix = cfg.KeyPrefix
+	}
+	s := New(client, o)
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		what := "redis at " + strings.Join(cfg.Addrs, ",")
+		switch {
+		case cfg.MasterName != "":
+			what = fmt.Sprintf("redis master %q via sentinels %s", cfg.MasterName, strings.Join(cfg.Addrs, ","))
+		case cluster:
+			what = "redis cluster at " + strings.Join(cfg.Addrs, ",")
+		}
+		return nil, s.fail("connecting to "+what, err)
+	}
+	return s, nil
+}
+
+// Client returns the underlying go-redis client, for health checks and
+// instrumentation (for example client.AddHook).
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Ping implements contextstore.Store: it reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return s.fail("redis: ping", err)
+	}
+	return nil
+}
+
+// Close implements contextstore.Store: it closes the client.
+func (s *Store) Close() error {
+	if err := s.rdb.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
+		return fmt.Errorf("redis: closing client: %w", err)
+	}
+	return nil
+}
+
+// fail wraps a Redis error for op: redis.Nil becomes
+// contextstore.ErrNotFound; failures to reach Redis wrap
+// contextstore.ErrUnavailable and the cause; other server errors (a bug
+// or a foreign key of the wrong type) are wrapped as they are.
+func (s *Store) fail(op string, err error) error {
+	switch {
+	case errors.Is(err, redis.Nil):
+		return fmt.Errorf("%s: %w", op, contextstore.ErrNotFound)
+	case unavailable(err):
+		return fmt.Errorf("%s: %w: %w", op, contextstore.ErrUnavailable, err)
+	default:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+}
+
+// transientPrefixes are the server error replies that mean "not now"
+// rather than "wrong request".
+var transientPrefixes = []string{"LOADING", "READONLY", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "BUSY", "NOREPLICAS", "MOVED", "ASK"}
+
+// unavailable reports whether err means Redis could not serve the request
+// (so a retry may succeed), as opposed to an error reply to a bad request.
+func unavailable(err error) bool {
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		for _, p := range transientPrefixes {
+			if redis.HasErrorPrefix(err, p) {
+				return true
+			}
+		}
+		return false
+	}
+	// Network errors, timeouts, pool exhaustion, a closed client, a
+	// cancelled context: the request may not have reached Redis.
+	return true
+}
+
+// isNoScript reports whether err is Redis's reply to EVALSHA of a script
+// it has not cached.
+func isNoScript(err error) bool {
+	return err != nil && (errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT"))
+}
+
+// keys builds every key the store uses. See doc.go for the layout.
+type keys struct{ prefix string }
+
+func (k keys) conv(id string) string       { return k.prefix + "{conv:" + id + "}" }
+func (k keys) convIDs() string             { return k.prefix + "{convs}:ids" }
+func (k keys) convExp() string             { return k.prefix + "{convs}:exp" }
+func (k keys) activity(user string) string { return k.prefix + "{user:" + user + "}" }
+
+func (k keys) blockData() string            { return k.prefix + "{blocks}:data" }
+func (k keys) blockIDs() string             { return k.prefix + "{blocks}:ids" }
+func (k keys) bansVersion() string          { return k.prefix + "{blocks}:bansver" }
+func (k keys) blocksByUser(u string) string { return k.prefix + "{blocks}:user:" + u }
+func (k keys) blocksByConv(c string) string { return k.prefix + "{blocks}:conv:" + c }
+func (k keys) blocksByIP(h string) string   { return k.prefix + "{blocks}:ip:" + h }
+func (k keys) blocksByKind(kind contextstore.BlockKind) string {
+	return k.prefix + "{blocks}:kind:" + string(kind)
+}
+func (k keys) bansChannel() string { return k.prefix + "bans" }
+
+func (k keys) auditLog() string              { return k.prefix + "{audit}:log" }
+func (k keys) auditSeq() string              { return k.prefix + "{audit}:seq" }
+func (k keys) auditByBlock(id string) string { return k.prefix + "{audit}:block:" + id }
+
+func (k keys) queueOrder(q string) string { return k.prefix + "{queue:" + q + "}:order" }
+func (k keys) queueData(q string) string  { return k.prefix + "{queue:" + q + "}:data" }
+func (k keys) queueSeq(q string) string   { return k.prefix + "{queue:" + q + "}:seq" }
+
+// lexAfter is the ZRANGEBYLEX minimum for "members greater than after".
+func lexAfter(after string) string {
+	if after == "" {
+		return "-"
+	}
+	return "(" + after
+}
