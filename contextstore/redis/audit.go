@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -46,7 +47,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *contextstore.AuditEvent) err
 	if err != nil {
 		return fmt.Errorf("redis: encoding audit event: %w", err)
 	}
-	keys := []string{s.keys.auditLog(), s.keys.auditSeq()}
+	keys := []string{s.keys.auditLog(), s.keys.auditSeq(), s.keys.auditClaim(rand.Text())}
 	if e.BlockID != "" {
 		keys = append(keys, s.keys.auditByBlock(e.BlockID))
 	}

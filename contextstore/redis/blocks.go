@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,8 +40,8 @@ func (s *Store) indexKeys(b *contextstore.Block) []string {
 
 // writeBlock runs blockWriteScript.
 func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string, oldIdx, newIdx []string, ban bool) (string, error) {
-	keys := make([]string, 0, 3+len(oldIdx)+len(newIdx))
-	keys = append(keys, s.keys.blockData(), s.keys.blockIDs(), s.keys.bansVersion())
+	keys := make([]string, 0, 4+len(oldIdx)+len(newIdx))
+	keys = append(keys, s.keys.blockData(), s.keys.blockIDs(), s.keys.bansVersion(), s.keys.blockClaim(rand.Text()))
 	keys = append(keys, oldIdx...)
 	keys = append(keys, newIdx...)
 	banArg := "0"

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -61,9 +62,6 @@ func decodeConversation(id string, vals []any) (*contextstore.Conversation, erro
 // or not at all; the index is advisory (it only feeds ListConversations),
 // so an index failure after a successful write is logged, not returned.
 func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversation) error {
-	if c.ID == "" {
-		return fmt.Errorf("redis: putting conversation: empty id")
-	}
 	cp := *c
 	cp.Version = c.Version + 1
 	data, err := json.Marshal(convDoc{Conversation: &cp, VarTimes: varTimes(c.Vars)})
@@ -80,7 +78,7 @@ func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversatio
 	cutoff := strconv.FormatInt(now.Add(-indexGrace).UnixMilli(), 10)
 
 	casKeys := []string{s.keys.conv(c.ID)}
-	casArgs := []any{c.Version, data, ttl}
+	casArgs := []any{c.Version, data, ttl, rand.Text()}
 	idxKeys := []string{s.keys.convIDs(), s.keys.convExp()}
 	idxArgs := []any{c.ID, deadline, cutoff, pruneBatch}
 
@@ -90,11 +88,13 @@ func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversatio
 		return nil
 	})
 	cas, idx := cmds[0].(*redis.Cmd), cmds[1].(*redis.Cmd)
+	// A server that has not cached a script yet (first use, restart,
+	// failover) did not run it; EVAL runs and caches it.
 	if isNoScript(cas.Err()) {
-		cas = casScript.Run(ctx, s.rdb, casKeys, casArgs...)
+		cas = casScript.Eval(ctx, s.rdb, casKeys, casArgs...)
 	}
 	if isNoScript(idx.Err()) {
-		idx = convIndexScript.Run(ctx, s.rdb, idxKeys, idxArgs...)
+		idx = convIndexScript.Eval(ctx, s.rdb, idxKeys, idxArgs...)
 	}
 	nv, err := cas.Int64()
 	if err != nil {
@@ -156,6 +156,9 @@ func (s *Store) ListConversations(ctx context.Context, f contextstore.Conversati
 			return nil, s.fail("redis: listing conversations", err)
 		}
 		for i, cmd := range cmds {
+			if ids[i] == "" {
+				continue // only ids greater than After (at least "") are listed
+			}
 			c, err := decodeConversation(ids[i], cmd.(*redis.SliceCmd).Val())
 			if err != nil {
 				return nil, err
@@ -208,7 +211,7 @@ func (s *Store) PutActivity(ctx context.Context, d *contextstore.ChatActivityDat
 	if err != nil {
 		return fmt.Errorf("redis: encoding activity of user %q: %w", d.UserID, err)
 	}
-	nv, err := casScript.Run(ctx, s.rdb, []string{s.keys.activity(d.UserID)}, d.Version, data, 0).Int64()
+	nv, err := casScript.Run(ctx, s.rdb, []string{s.keys.activity(d.UserID)}, d.Version, data, 0, rand.Text()).Int64()
 	if err != nil {
 		return s.fail(fmt.Sprintf("redis: putting activity of user %q", d.UserID), err)
 	}

@@ -16,10 +16,10 @@
 // MULTI may touch keys of one slot only; so keys that are written together
 // share a tag:
 //
-//	P{conv:<id>}              hash: v = version, d = context JSON (TTL)
+//	P{conv:<id>}              hash: v = version, d = context JSON, t = write token (TTL)
 //	P{convs}:ids              sorted set of conversation ids (score 0: id order)
 //	P{convs}:exp              sorted set id -> expiry deadline (ms), to prune ids
-//	P{user:<id>}              hash: v, d = the user's ChatActivityData
+//	P{user:<id>}              hash: v, d = the user's ChatActivityData, t
 //	P{blocks}:data            hash block id -> block JSON (with its Version)
 //	P{blocks}:ids             sorted set of all block ids (score 0)
 //	P{blocks}:user:<user id>  index: sorted set of block ids
@@ -27,12 +27,15 @@
 //	P{blocks}:ip:<ip hash>    index
 //	P{blocks}:kind:<kind>     index
 //	P{blocks}:bansver         the bans version counter
+//	P{blocks}:claim:<token>   marks a block write as done (1 minute)
 //	P{audit}:log              sorted set of "<id>\x00\x01<seq><event JSON>" (score 0)
 //	P{audit}:block:<block id> the same members, for one block's history
 //	P{audit}:seq              counter for assigned audit ids
+//	P{audit}:claim:<token>    the id an append assigned (1 minute)
 //	P{queue:<name>}:order     sorted set conversation id -> enqueue sequence
 //	P{queue:<name>}:data      hash conversation id -> queue entry JSON
 //	P{queue:<name>}:seq       the queue's sequence counter
+//	P{queue:<name>}:claim:<t> the entry a dequeue took (1 minute)
 //	Pbans                     pub/sub channel of ban changes (not a key)
 //
 // A turn touches one slot for its context: the conversation's own tag, so
@@ -73,6 +76,20 @@
 // UpdateBlock and DeleteBlock first read the block, check its Version and
 // compute the indexes it leaves; the script then writes only if the stored
 // JSON is still exactly what was read (else the store reads again).
+//
+// # Resent commands
+//
+// go-redis resends a command when the connection drops after it was sent
+// (Options.MaxRetries). If Redis had run it, the write would run twice, so
+// every write script is idempotent under resending: each call carries a
+// random token; the compare-and-swap stores it in field t and, finding
+// its own token one version up, reports success instead of a conflict; a
+// dequeue, a block write and an audit append leave a claim key holding
+// their answer for a minute, which a resent script returns instead of
+// taking a second queue entry, appending a second event, or reporting
+// ErrAlreadyExists about its own create. The remaining writes (enqueue,
+// remove from queue, delete conversation, index updates) are idempotent
+// by themselves.
 //
 // # Expiry
 //

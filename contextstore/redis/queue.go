@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +33,8 @@ func (s *Store) Enqueue(ctx context.Context, e contextstore.QueueEntry) error {
 // Dequeue implements contextstore.QueueStore: it atomically removes and
 // returns the oldest entry, so two agents never take the same one.
 func (s *Store) Dequeue(ctx context.Context, queue string) (contextstore.QueueEntry, error) {
-	data, err := dequeueScript.Run(ctx, s.rdb, s.queueKeys(queue)).Text()
+	keys := []string{s.keys.queueOrder(queue), s.keys.queueData(queue), s.keys.queueClaim(queue, rand.Text())}
+	data, err := dequeueScript.Run(ctx, s.rdb, keys).Text()
 	if errors.Is(err, redis.Nil) {
 		return contextstore.QueueEntry{}, fmt.Errorf("queue %q is empty: %w", queue, contextstore.ErrNotFound)
 	}

@@ -520,6 +520,10 @@ type proxy struct {
 	mu    sync.Mutex
 	conns []net.Conn
 	wg    sync.WaitGroup
+	// dropReply, when n > 0, makes the proxy swallow the n-th reply from
+	// Redis from now on and close that connection: the command ran, its
+	// reply is lost.
+	dropReply atomic.Int64
 }
 
 func newProxy(t *testing.T, upstream string) *proxy {
@@ -543,7 +547,25 @@ func newProxy(t *testing.T, upstream string) *proxy {
 			p.conns = append(p.conns, c, u)
 			p.mu.Unlock()
 			p.wg.Go(func() { _, _ = io.Copy(u, c); u.Close() })
-			p.wg.Go(func() { _, _ = io.Copy(c, u); c.Close() })
+			p.wg.Go(func() {
+				defer c.Close()
+				defer u.Close()
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := u.Read(buf)
+					if n > 0 {
+						if p.dropReply.Load() > 0 && p.dropReply.Add(-1) == 0 {
+							return
+						}
+						if _, werr := c.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
 		}
 	})
 	t.Cleanup(p.cut)
@@ -1164,4 +1186,146 @@ func TestKeysShareSlots(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestScriptCacheFlushed: after a restart or failover Redis has forgotten
+// the scripts; every write still works (EVALSHA fails with NOSCRIPT, the
+// store falls back to EVAL, which caches the script again).
+func TestScriptCacheFlushed(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, tg target) {
+		ctx := t.Context()
+		s := newStore(t, tg, redisstore.Options{})
+		flush := func() {
+			t.Helper()
+			raw := newClient(tg.addrs)
+			defer raw.Close()
+			var err error
+			switch c := raw.(type) {
+			case *redis.ClusterClient:
+				err = c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return n.ScriptFlush(ctx).Err() })
+			case *redis.Client:
+				err = c.ScriptFlush(ctx).Err()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := &contextstore.Conversation{ID: "c"}
+		for i := range 3 {
+			flush()
+			if err := s.PutConversation(ctx, c); err != nil {
+				t.Fatalf("put %d after SCRIPT FLUSH: %v", i, err)
+			}
+			if err := s.CreateBlock(ctx, &contextstore.Block{ID: fmt.Sprint("b", i), Kind: contextstore.KindIP, IPHash: "h"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Enqueue(ctx, contextstore.QueueEntry{Queue: "q", ConversationID: fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.Version != 3 {
+			t.Fatalf("version %d, want 3", c.Version)
+		}
+		if l, _ := s.ListConversations(ctx, contextstore.ConversationFilter{}); len(l) != 1 {
+			t.Fatalf("index after flushes: %d conversations", len(l))
+		}
+	})
+}
+
+// TestNoExpiry: a negative ConversationTTL keeps contexts forever.
+func TestNoExpiry(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, tg target) {
+		ctx := t.Context()
+		prefix := uniquePrefix(t)
+		s := newStore(t, tg, redisstore.Options{KeyPrefix: prefix, ConversationTTL: -1})
+		if err := s.PutConversation(ctx, &contextstore.Conversation{ID: "c"}); err != nil {
+			t.Fatal(err)
+		}
+		raw := newClient(tg.addrs)
+		defer raw.Close()
+		if ttl, _ := raw.PTTL(ctx, prefix+"{conv:c}").Result(); ttl != -1 {
+			t.Fatalf("PTTL = %v, want -1 (no expiry)", ttl)
+		}
+	})
+}
+
+// TestLostReply: the connection drops after Redis ran a write but before
+// its reply arrived, and go-redis resends the command on a new connection.
+// The resent write must not be applied twice: a save must not report a
+// conflict with itself, and a dequeue must not take (and lose) a second
+// entry.
+func TestLostReply(t *testing.T) {
+	ctx := t.Context()
+	tg := target{"standalone", []string{standalone(t)}}
+	p := newProxy(t, tg.addrs[0])
+	prefix := uniquePrefix(t)
+	s := redisstore.New(redis.NewClient(&redis.Options{Addr: p.addr(), MaxRetries: 3}), redisstore.Options{KeyPrefix: prefix})
+	defer s.Close()
+	t.Cleanup(func() { deleteKeys(t, tg.addrs, prefix) })
+
+	c := &contextstore.Conversation{ID: "c"}
+	if err := s.PutConversation(ctx, c); err != nil { // loads the scripts
+		t.Fatal(err)
+	}
+	p.dropReply.Store(1)
+	if err := s.PutConversation(ctx, c); err != nil {
+		t.Fatalf("save whose reply was lost: %v", err)
+	}
+	if c.Version != 2 {
+		t.Fatalf("version %d, want 2", c.Version)
+	}
+	d := &contextstore.ChatActivityData{UserID: "u"}
+	if err := s.PutActivity(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	p.dropReply.Store(1)
+	if err := s.PutActivity(ctx, d); err != nil || d.Version != 2 {
+		t.Fatalf("activity save whose reply was lost: %v (version %d)", err, d.Version)
+	}
+
+	for _, id := range []string{"first", "second"} {
+		if err := s.Enqueue(ctx, contextstore.QueueEntry{Queue: "q", ConversationID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ListQueue(ctx, "q"); err != nil { // warm the dequeue path
+		t.Fatal(err)
+	}
+	p.dropReply.Store(1)
+	e, err := s.Dequeue(ctx, "q")
+	if err != nil || e.ConversationID != "first" {
+		t.Fatalf("dequeue whose reply was lost: %+v, %v", e, err)
+	}
+	l, err := s.ListQueue(ctx, "q")
+	if err != nil || len(l) != 1 || l[0].ConversationID != "second" {
+		t.Fatalf("queue after the resent dequeue: %+v, %v; want [second]", l, err)
+	}
+
+	b := &contextstore.Block{ID: "b", Kind: contextstore.KindUser, UserID: "u"}
+	if err := s.CreateBlock(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	b.Notes = "renewed"
+	p.dropReply.Store(2) // the read is the first reply, the write the second
+	if err := s.UpdateBlock(ctx, b); err != nil || b.Version != 2 {
+		t.Fatalf("block update whose reply was lost: %v (version %d)", err, b.Version)
+	}
+	p.dropReply.Store(1)
+	if err := s.CreateBlock(ctx, &contextstore.Block{ID: "b2", Kind: contextstore.KindIP, IPHash: "h"}); err != nil {
+		t.Fatalf("block create whose reply was lost: %v", err)
+	}
+	if v, err := s.BansVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("BansVersion after one resent ban create: %d, %v; want 1", v, err)
+	}
+	if err := s.AppendAudit(ctx, &contextstore.AuditEvent{Action: "warm"}); err != nil { // loads the script
+		t.Fatal(err)
+	}
+	e1 := &contextstore.AuditEvent{Action: "a"}
+	p.dropReply.Store(1)
+	if err := s.AppendAudit(ctx, e1); err != nil {
+		t.Fatalf("audit append whose reply was lost: %v", err)
+	}
+	if es, err := s.ListAudit(ctx, contextstore.AuditQuery{Action: "a"}); err != nil || len(es) != 1 || es[0].ID != e1.ID {
+		t.Fatalf("audit after one resent append: %d events (%v), want 1 with id %q", len(es), err, e1.ID)
+	}
 }

@@ -10,29 +10,35 @@ import "github.com/redis/go-redis/v9"
 
 // casScript is the optimistic compare-and-swap of a versioned record (a
 // conversation context or a user's ChatActivityData), stored as a hash
-// with the fields v (version) and d (JSON).
+// with the fields v (version), d (JSON) and t (the token of the write that
+// stored it).
 //
 //	KEYS[1] the record's hash
 //	ARGV[1] the version the writer read (0: the record must not exist)
 //	ARGV[2] the new JSON
 //	ARGV[3] TTL in milliseconds; 0 or less: no expiry
+//	ARGV[4] a token unique to this write
 //
 // It returns the new version, or -1 - current version (so -1 means "does
-// not exist") when the stored version is not ARGV[1].
+// not exist") when the stored version is not ARGV[1]. The token makes the
+// script idempotent: go-redis resends a command whose reply was lost (the
+// connection dropped after the write), and the resent script finds its own
+// write and reports success instead of a conflict.
 var casScript = redis.NewScript(`
-local cur = redis.call('HGET', KEYS[1], 'v')
+local cur = redis.call('HMGET', KEYS[1], 'v', 't')
 local want = tonumber(ARGV[1])
 local have = 0
-if cur then have = tonumber(cur) end
-if (cur == false and want ~= 0) or (cur ~= false and have ~= want) then
+if cur[1] then have = tonumber(cur[1]) end
+if (cur[1] == false and want ~= 0) or (cur[1] ~= false and have ~= want) then
+  if have == want + 1 and cur[2] == ARGV[4] then return have end
   return -1 - have
 end
 local nv = want + 1
-redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2], 't', ARGV[4])
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[1], ttl)
-elseif cur ~= false then
+elseif cur[1] ~= false then
   redis.call('PERSIST', KEYS[1])
 end
 return nv
@@ -67,8 +73,9 @@ return #old
 //	KEYS[1] data: hash id -> block JSON
 //	KEYS[2] ids: sorted set of all block ids (score 0)
 //	KEYS[3] bans version counter
-//	KEYS[4 .. 3+nOld]           index sets to remove the id from
-//	KEYS[4+nOld .. 3+nOld+nNew] index sets to add the id to
+//	KEYS[4] a claim key unique to this write (see below)
+//	KEYS[5 .. 4+nOld]           index sets to remove the id from
+//	KEYS[5+nOld .. 4+nOld+nNew] index sets to add the id to
 //	ARGV[1] op: "c" create, "u" update, "d" delete
 //	ARGV[2] block id
 //	ARGV[3] the JSON the writer read (u and d): the write happens only if
@@ -81,8 +88,11 @@ return #old
 //
 // It returns "ok", "exists" (create of a taken id), "missing" (update of a
 // missing block) or "stale" (the stored JSON changed since the writer read
-// it: read again and retry).
+// it: read again and retry). A successful write leaves the claim key for a
+// minute, so that a resent script (go-redis resends a command whose reply
+// was lost) reports "ok" instead of "exists" or "stale" about its own write.
 var blockWriteScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'ok' end
 local op, id = ARGV[1], ARGV[2]
 local nOld, nNew = tonumber(ARGV[5]), tonumber(ARGV[6])
 local cur = redis.call('HGET', KEYS[1], id)
@@ -96,7 +106,7 @@ else
   if cur ~= ARGV[3] then return 'stale' end
 end
 for i = 1, nOld do
-  redis.call('ZREM', KEYS[3 + i], id)
+  redis.call('ZREM', KEYS[4 + i], id)
 end
 if op == 'd' then
   redis.call('HDEL', KEYS[1], id)
@@ -105,13 +115,14 @@ else
   redis.call('HSET', KEYS[1], id, ARGV[4])
   redis.call('ZADD', KEYS[2], 0, id)
   for i = 1, nNew do
-    redis.call('ZADD', KEYS[3 + nOld + i], 0, id)
+    redis.call('ZADD', KEYS[4 + nOld + i], 0, id)
   end
 end
 if ARGV[7] == '1' then
   local v = redis.call('INCR', KEYS[3])
   redis.call('PUBLISH', ARGV[8], v)
 end
+redis.call('SET', KEYS[4], '1', 'PX', 60000)
 return 'ok'
 `)
 
@@ -141,13 +152,18 @@ return out
 //	KEYS[1] the log: sorted set, score 0, members
 //	        "<escaped id>\x00\x01<20-digit seq><json>" (see audit.go)
 //	KEYS[2] the sequence counter
-//	KEYS[3] (optional) the per-block index, same members
+//	KEYS[3] a claim key unique to this call: a resent script (go-redis
+//	        resends a command whose reply was lost) finds it and returns
+//	        the first attempt's answer instead of appending twice
+//	KEYS[4] (optional) the per-block index, same members
 //	ARGV[1] the escaped event id, or "" to assign the zero-padded
 //	        sequence number
 //	ARGV[2] the event JSON
 //
 // It returns the assigned id, or "" when ARGV[1] was set.
 var auditAppendScript = redis.NewScript(`
+local prev = redis.call('GET', KEYS[3])
+if prev then return prev end
 local n = redis.call('INCR', KEYS[2])
 local seq = string.format('%020d', n)
 local id, assigned = ARGV[1], ''
@@ -156,7 +172,8 @@ if id == '' then
 end
 local m = id .. '\0\1' .. seq .. ARGV[2]
 redis.call('ZADD', KEYS[1], 0, m)
-if KEYS[3] then redis.call('ZADD', KEYS[3], 0, m) end
+if KEYS[4] then redis.call('ZADD', KEYS[4], 0, m) end
+redis.call('SET', KEYS[3], assigned, 'PX', 60000)
 return assigned
 `)
 
@@ -177,12 +194,23 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 `)
 
-// dequeueScript removes and returns the oldest entry of a queue (KEYS as
-// for enqueueScript), or nil when it is empty.
+// dequeueScript removes and returns the oldest entry of a queue, or nil
+// when it is empty.
+//
+//	KEYS[1], KEYS[2] as for enqueueScript
+//	KEYS[3] a claim key unique to this call, in the queue's slot
+//
+// The entry taken is also kept under the claim key for a minute, so that a
+// resent script (go-redis resends a command whose reply was lost) returns
+// the same entry instead of taking a second one, which would be lost.
 var dequeueScript = redis.NewScript(`
+local prev = redis.call('GET', KEYS[3])
+if prev then return prev end
 local p = redis.call('ZPOPMIN', KEYS[1])
 if #p == 0 then return false end
 local d = redis.call('HGET', KEYS[2], p[1])
+if not d then return false end
 redis.call('HDEL', KEYS[2], p[1])
+redis.call('SET', KEYS[3], d, 'PX', 60000)
 return d
 `)

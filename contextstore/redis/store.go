@@ -150,7 +150,6 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.KeyPrefix != "" {
 		o.KeyPrefix = cfg.KeyPrefix
 	}
-	s := New(client, o)
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = client.Close()
 		what := "redis at " + strings.Join(cfg.Addrs, ",")
@@ -160,9 +159,11 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		case cluster:
 			what = "redis cluster at " + strings.Join(cfg.Addrs, ",")
 		}
-		return nil, s.fail("connecting to "+what, err)
+		// Whatever the cause (even redis.Nil: Sentinel does not know the
+		// master), the store cannot be used: report it as unavailable.
+		return nil, fmt.Errorf("connecting to %s: %w: %w", what, contextstore.ErrUnavailable, err)
 	}
-	return s, nil
+	return New(client, o), nil
 }
 
 // Client returns the underlying go-redis client, for health checks and
@@ -244,15 +245,20 @@ func (k keys) blocksByIP(h string) string   { return k.prefix + "{blocks}:ip:" +
 func (k keys) blocksByKind(kind contextstore.BlockKind) string {
 	return k.prefix + "{blocks}:kind:" + string(kind)
 }
-func (k keys) bansChannel() string { return k.prefix + "bans" }
+func (k keys) blockClaim(token string) string { return k.prefix + "{blocks}:claim:" + token }
+func (k keys) bansChannel() string            { return k.prefix + "bans" }
 
-func (k keys) auditLog() string              { return k.prefix + "{audit}:log" }
-func (k keys) auditSeq() string              { return k.prefix + "{audit}:seq" }
-func (k keys) auditByBlock(id string) string { return k.prefix + "{audit}:block:" + id }
+func (k keys) auditLog() string               { return k.prefix + "{audit}:log" }
+func (k keys) auditSeq() string               { return k.prefix + "{audit}:seq" }
+func (k keys) auditByBlock(id string) string  { return k.prefix + "{audit}:block:" + id }
+func (k keys) auditClaim(token string) string { return k.prefix + "{audit}:claim:" + token }
 
 func (k keys) queueOrder(q string) string { return k.prefix + "{queue:" + q + "}:order" }
 func (k keys) queueData(q string) string  { return k.prefix + "{queue:" + q + "}:data" }
 func (k keys) queueSeq(q string) string   { return k.prefix + "{queue:" + q + "}:seq" }
+func (k keys) queueClaim(q, token string) string {
+	return k.prefix + "{queue:" + q + "}:claim:" + token
+}
 
 // lexAfter is the ZRANGEBYLEX minimum for "members greater than after".
 func lexAfter(after string) string {
