@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -62,6 +63,9 @@ func decodeConversation(id string, vals []any) (*contextstore.Conversation, erro
 // or not at all; the index is advisory (it only feeds ListConversations),
 // so an index failure after a successful write is logged, not returned.
 func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversation) error {
+	if c.ID == "" {
+		return errors.New("putting conversation: empty id")
+	}
 	cp := *c
 	cp.Version = c.Version + 1
 	data, err := json.Marshal(convDoc{Conversation: &cp, VarTimes: varTimes(c.Vars)})
@@ -156,9 +160,6 @@ func (s *Store) ListConversations(ctx context.Context, f contextstore.Conversati
 			return nil, s.fail("redis: listing conversations", err)
 		}
 		for i, cmd := range cmds {
-			if ids[i] == "" {
-				continue // only ids greater than After (at least "") are listed
-			}
 			c, err := decodeConversation(ids[i], cmd.(*redis.SliceCmd).Val())
 			if err != nil {
 				return nil, err
@@ -205,6 +206,9 @@ func (s *Store) GetActivity(ctx context.Context, userID string) (*contextstore.C
 // compare-and-swap script as PutConversation (one round trip). Activity
 // records do not expire.
 func (s *Store) PutActivity(ctx context.Context, d *contextstore.ChatActivityData) error {
+	if d.UserID == "" {
+		return errors.New("putting activity: empty user id")
+	}
 	doc := *d
 	doc.Version = d.Version + 1
 	data, err := json.Marshal(&doc)
