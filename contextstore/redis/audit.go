@@ -71,18 +71,18 @@ func (s *Store) ListAudit(ctx context.Context, q contextstore.AuditQuery) ([]*co
 	}
 	// The members of events with ID == After sort below
 	// escapeID(After)+"\x00\x02"; those of every greater ID at or above.
-	min := "-"
+	from := "-"
 	if q.After != "" {
-		min = "[" + escapeID(q.After) + "\x00\x02"
+		from = "[" + escapeID(q.After) + "\x00\x02"
 	}
 	var out []*contextstore.AuditEvent
 	for {
-		members, err := s.rdb.ZRangeByLex(ctx, key, &redis.ZRangeBy{Min: min, Max: "+", Count: pageSize}).Result()
+		members, err := s.rdb.ZRangeByLex(ctx, key, &redis.ZRangeBy{Min: from, Max: "+", Count: pageSize}).Result()
 		if err != nil {
 			return nil, s.fail("redis: listing audit events", err)
 		}
 		for _, m := range members {
-			min = "(" + m
+			from = "(" + m
 			id, rest, ok := strings.Cut(m, auditSep)
 			if !ok || len(rest) < seqDigits {
 				return nil, fmt.Errorf("redis: malformed audit entry %q", m)

@@ -209,16 +209,16 @@ func (s *Store) ListBlocks(ctx context.Context, q contextstore.BlockQuery) ([]*c
 // listBlocksFrom pages through one index in id order.
 func (s *Store) listBlocksFrom(ctx context.Context, index string, q *contextstore.BlockQuery) ([]*contextstore.Block, error) {
 	var out []*contextstore.Block
-	min := lexAfter(q.After)
+	from := lexAfter(q.After)
 	for {
-		page, err := pageScript.Run(ctx, s.rdb, []string{index, s.keys.blockData()}, min, pageSize).Slice()
+		page, err := pageScript.Run(ctx, s.rdb, []string{index, s.keys.blockData()}, from, pageSize).Slice()
 		if err != nil {
 			return nil, s.fail("redis: listing blocks", err)
 		}
 		for i := 0; i+1 < len(page); i += 2 {
 			id, _ := page[i].(string)
 			data, ok := page[i+1].(string)
-			min = "(" + id
+			from = "(" + id
 			if !ok {
 				continue
 			}

@@ -141,9 +141,9 @@ func (s *Store) DeleteConversation(ctx context.Context, id string) error {
 // expired are skipped (and pruned from the index by later saves).
 func (s *Store) ListConversations(ctx context.Context, f contextstore.ConversationFilter) ([]*contextstore.Conversation, error) {
 	var out []*contextstore.Conversation
-	min := lexAfter(f.After)
+	from := lexAfter(f.After)
 	for {
-		ids, err := s.rdb.ZRangeByLex(ctx, s.keys.convIDs(), &redis.ZRangeBy{Min: min, Max: "+", Count: pageSize}).Result()
+		ids, err := s.rdb.ZRangeByLex(ctx, s.keys.convIDs(), &redis.ZRangeBy{Min: from, Max: "+", Count: pageSize}).Result()
 		if err != nil {
 			return nil, s.fail("redis: listing conversations", err)
 		}
@@ -175,7 +175,7 @@ func (s *Store) ListConversations(ctx context.Context, f contextstore.Conversati
 		if len(ids) < pageSize {
 			return out, nil
 		}
-		min = "(" + ids[len(ids)-1]
+		from = "(" + ids[len(ids)-1]
 	}
 }
 
