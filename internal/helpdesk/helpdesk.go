@@ -136,4 +136,3 @@ func (h hook) BeforeFlows(_ context.Context, t *flows.Turn) (bool, error) {
 	}
 	return false, nil
 }
-
