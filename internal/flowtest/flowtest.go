@@ -250,13 +250,19 @@ func (r *Runner) RunFile(ctx context.Context, file string) Result {
 	if sc.Steps.Kind != yaml.SequenceNode {
 		return fail("%s: a script needs a list of steps", file)
 	}
+	rel := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(filepath.Dir(file), p)
+	}
 	paths := make([]string, len(sc.Flows))
 	for i, p := range sc.Flows {
-		paths[i] = filepath.Join(filepath.Dir(file), p)
+		paths[i] = rel(p)
 	}
 	spec := Spec{Flows: paths}
 	if sc.Config != "" {
-		spec.Config = filepath.Join(filepath.Dir(file), sc.Config)
+		spec.Config = rel(sc.Config)
 	}
 	sys, err := r.Build(ctx, spec, clock.NewFake(sc.Clock))
 	if err != nil {

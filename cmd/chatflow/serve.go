@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/contextstore/bolt"
+	redisstore "github.com/chatflow/chatflow/contextstore/redis"
+	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/server"
+)
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr("CHATFLOW_ADDR", "127.0.0.1:8080"), "listen address (env CHATFLOW_ADDR)")
+	flowsDir := fs.String("flows", envOr("CHATFLOW_FLOWS", "examples/flows"), "flow files or directory (env CHATFLOW_FLOWS)")
+	dataDir := fs.String("data", envOr("CHATFLOW_DATA", "data"), "data directory of the embedded store (env CHATFLOW_DATA)")
+	configPath := fs.String("config", os.Getenv("CHATFLOW_CONFIG"), "YAML configuration file (env CHATFLOW_CONFIG)")
+	redisAddr := fs.String("redis-addr", os.Getenv("REDIS_ADDR"), "use Redis at this address instead of the embedded store (env REDIS_ADDR)")
+	debug := fs.Bool("debug", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	logCfg := zap.NewProductionConfig()
+	if *debug {
+		logCfg.Level = zap.NewAtomicLevelAt(zap.DebugLevel)
+	}
+	log, err := logCfg.Build()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+
+	var cfg app.Config
+	if *configPath != "" {
+		if cfg, err = app.LoadConfig(*configPath); err != nil {
+			return err
+		}
+	}
+	ttl := time.Duration(cfg.ConversationTTL)
+	if ttl == 0 {
+		ttl = 7 * 24 * time.Hour
+	}
+	var store contextstore.Store
+	storeName := "embedded " + filepath.Join(*dataDir, "chatflow.db")
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if *redisAddr != "" {
+		// One address: standalone; several: Cluster seeds (Sentinel via
+		// the config file is for a later release).
+		rs, err := redisstore.Connect(ctx, redisstore.Config{
+			Addrs:   strings.Split(*redisAddr, ","),
+			Options: redisstore.Options{Logger: log, ConversationTTL: ttl},
+		})
+		if err != nil {
+			return err
+		}
+		store, storeName = rs, "redis "+*redisAddr
+	} else {
+		bs, err := bolt.Open(filepath.Join(*dataDir, "chatflow.db"), bolt.Options{Logger: log, ConversationTTL: ttl})
+		if err != nil {
+			return err
+		}
+		store = bs
+	}
+	defer store.Close()
+	key, err := dataKey(*dataDir, log)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, app.Options{Store: store, FlowPaths: strings.Split(*flowsDir, ","), Logger: log, Config: cfg, EncryptionKey: key})
+	if err != nil {
+		return err
+	}
+	for _, w := range a.Warnings {
+		log.Warn("flow lint", zap.String("problem", w.String()))
+	}
+	var trusted []netip.Prefix
+	for _, s := range cfg.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return fmt.Errorf("trusted_proxies: %q: %w", s, err)
+		}
+		trusted = append(trusted, p)
+	}
+	srv := &http.Server{
+		Handler:           server.New(a, trusted),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", *addr, err)
+	}
+	log.Info("chatflow serving", zap.String("addr", "http://"+ln.Addr().String()), zap.Int("flows", len(a.Executor.Flows().Flows())), zap.String("store", storeName))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight turns")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// dataKey returns the encryption key kept in the data directory, creating
+// it on first start (0600), unless the environment or config gives one.
+func dataKey(dir string, log *zap.Logger) ([]byte, error) {
+	path := filepath.Join(dir, "encryption.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := privacy.ParseKey(strings.TrimSpace(string(b)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return k, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	k := privacy.NewKey()
+	if err := os.WriteFile(path, []byte(privacy.EncodeKey(k)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	log.Warn("created a new encryption key for visitor IPs; back it up or set CHATFLOW_ENCRYPTION_KEY", zap.String("path", path))
+	return k, nil
+}

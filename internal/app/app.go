@@ -1,0 +1,170 @@
+// Package app wires chatflow together: the store, the blocking and
+// helpdesk services, the action registry with the built-in actions, the
+// flow loader and the executor. cmd/chatflow (serve, run, test) and the
+// example tests build their system here, so every entry point runs the same
+// wiring.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/chatflow/chatflow/actions"
+	"github.com/chatflow/chatflow/actions/helpdesk"
+	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/flows"
+	"github.com/chatflow/chatflow/internal/blocking"
+	hd "github.com/chatflow/chatflow/internal/helpdesk"
+	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/workinghours"
+)
+
+// Options configure New. Store and FlowPaths are required.
+type Options struct {
+	Store     contextstore.Store
+	FlowPaths []string
+	// Clock defaults to time.Now.
+	Clock func() time.Time
+	// Logger defaults to zap.NewNop().
+	Logger *zap.Logger
+	Config Config
+	// EncryptionKey is used when neither the config nor
+	// CHATFLOW_ENCRYPTION_KEY gives one; nil means a random key (fine for
+	// tests and `chatflow run`, whose data does not outlive the process).
+	EncryptionKey []byte
+}
+
+// App is a wired chatflow system.
+type App struct {
+	Store    contextstore.Store
+	Registry *actions.Registry
+	Loader   *flows.Loader
+	Executor *flows.Executor
+	Blocking *blocking.Service
+	Helpdesk *hd.Service
+	Hours    *workinghours.Calendar
+	Logger   *zap.Logger
+	Clock    func() time.Time
+	// Warnings are the non-fatal lint findings of the loaded flows.
+	Warnings flows.Problems
+}
+
+// New builds the services and the registry, loads and checks the flows and
+// returns the wired system. Flow errors are returned as a *flows.LoadError.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Store == nil {
+		return nil, errors.New("app: a store is required")
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	a := &App{Store: o.Store, Logger: o.Logger, Clock: o.Clock}
+	key, err := encryptionKey(o)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := privacy.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	never, err := neverBlock(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	a.Blocking, err = blocking.New(o.Store, blocking.Options{
+		Clock:      o.Clock,
+		Logger:     o.Logger,
+		Sealer:     sealer,
+		NeverBlock: never,
+		Retention:  time.Duration(o.Config.Retention),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.Hours, err = workinghours.New(o.Config.WorkingHours); err != nil {
+		return nil, fmt.Errorf("working_hours: %w", err)
+	}
+	a.Helpdesk = hd.New(o.Store, func() *flows.Executor { return a.Executor }, o.Logger)
+
+	a.Registry = actions.NewRegistry()
+	helpdesk.Register(a.Registry, helpdesk.Deps{
+		Blacklist:      blacklist{a.Blocking},
+		Gate:           gate{a.Blocking},
+		Queue:          a.Helpdesk,
+		Hours:          a.Hours,
+		BlockedMessage: o.Config.BlockedMessage,
+	})
+	if a.Loader, err = flows.NewLoader(a.Registry); err != nil {
+		return nil, err
+	}
+	set, probs := a.Loader.Load(o.FlowPaths...)
+	if err := probs.Err(); err != nil {
+		return nil, fmt.Errorf("loading flows: %w", err)
+	}
+	a.Warnings = probs
+	a.Executor, err = flows.NewExecutor(set, flows.Options{
+		Store:    o.Store,
+		Registry: a.Registry,
+		Logger:   o.Logger,
+		Clock:    o.Clock,
+		Hooks:    []flows.Hook{a.Helpdesk.Hook(), liftHook{a.Blocking}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	_ = ctx
+	return a, nil
+}
+
+// NewRegistry returns a registry with every built-in action registered but
+// no services behind them: enough to lint flows and list actions.
+func NewRegistry(Config) *actions.Registry {
+	r := actions.NewRegistry()
+	helpdesk.Register(r, helpdesk.Deps{})
+	return r
+}
+
+func encryptionKey(o Options) ([]byte, error) {
+	if s := os.Getenv("CHATFLOW_ENCRYPTION_KEY"); s != "" {
+		k, err := privacy.ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("CHATFLOW_ENCRYPTION_KEY: %w", err)
+		}
+		return k, nil
+	}
+	if o.Config.EncryptionKey != "" {
+		k, err := privacy.ParseKey(o.Config.EncryptionKey)
+		if err != nil {
+			return nil, fmt.Errorf("encryption_key: %w", err)
+		}
+		return k, nil
+	}
+	if o.EncryptionKey != nil {
+		return o.EncryptionKey, nil
+	}
+	return privacy.NewKey(), nil
+}
+
+func neverBlock(c Config) ([]netip.Prefix, error) {
+	if c.NeverBlock == nil {
+		return nil, nil
+	}
+	out := []netip.Prefix{}
+	for _, s := range *c.NeverBlock {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("never_block: %q: %w", s, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
