@@ -126,6 +126,11 @@ type Turn struct {
 	InfoAtStart contextstore.ConversationInfo
 	Now         time.Time
 	replies     []string
+
+	// Held here, not allocated apart: one allocation per turn for all.
+	env      expression.Env
+	activity contextstore.ChatActivityData
+	result   TurnResult
 }
 
 // Reply queues a message to the user.
@@ -250,7 +255,8 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 			}
 		}
 	}
-	activity := &contextstore.ChatActivityData{}
+	t := &Turn{Event: ev, Conversation: conv, Now: now, InfoAtStart: conv.Info}
+	activity := &t.activity
 	if conv.User.IsAuthenticated && conv.User.UserID != "" {
 		a, err := st.GetActivity(ctx, conv.User.UserID)
 		switch {
@@ -262,8 +268,6 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 			return nil, fmt.Errorf("loading activity of user %s: %w", conv.User.UserID, err)
 		}
 	}
-
-	t := &Turn{Event: ev, Conversation: conv, Now: now, InfoAtStart: conv.Info}
 	if ev.Type == EventMessage {
 		e.record(conv, now, "user", ev.Text)
 	}
@@ -296,7 +300,8 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 	if err := st.PutConversation(ctx, conv); err != nil {
 		return nil, fmt.Errorf("saving conversation %s: %w", conv.ID, err)
 	}
-	return &TurnResult{Replies: t.replies, Waiting: conv.Cursor != nil, Conversation: conv}, nil
+	t.result = TurnResult{Replies: t.replies, Waiting: conv.Cursor != nil, Conversation: conv}
+	return &t.result, nil
 }
 
 func (e *Executor) runHooks(ctx context.Context, t *Turn) (bool, error) {
@@ -344,7 +349,7 @@ func (e *Executor) run(ctx context.Context, t *Turn, activity *contextstore.Chat
 	}
 	r := e.runners.Get().(*expression.Runner)
 	defer e.runners.Put(r)
-	env := &expression.Env{
+	t.env = expression.Env{
 		ConversationInfo: &conv.Info,
 		ChatUser:         &conv.User,
 		ChatActivityData: activity,
@@ -353,6 +358,7 @@ func (e *Executor) run(ctx context.Context, t *Turn, activity *contextstore.Chat
 		Vars:             conv.Vars,
 		Now:              t.Now,
 	}
+	env := &t.env
 	var (
 		flow  *Flow
 		start int

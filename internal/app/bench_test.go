@@ -11,57 +11,46 @@ import (
 	"github.com/chatflow/chatflow/internal/clock"
 )
 
-func benchApp(b *testing.B) (*app.App, *clock.Fake) {
+func benchApp(b *testing.B) *app.App {
 	b.Helper()
 	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	a, err := app.New(b.Context(), app.Options{Store: memory.New(), FlowPaths: []string{"../../examples/flows"}, Clock: clk.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return a, clk
+	return a
+}
+
+// benchTurns runs b.N message turns with idempotency keys (as channels send
+// them). Each conversation gets turnsPerConv turns before the next one
+// starts, so the context size is that of a conversation of that length.
+func benchTurns(b *testing.B, text string, turnsPerConv int) {
+	a := benchApp(b)
+	ctx := b.Context()
+	evs := make([]flows.Event, b.N)
+	for i := range evs {
+		evs[i] = flows.Event{Type: flows.EventMessage, ConversationID: "c" + strconv.Itoa(i/turnsPerConv), Text: text, Key: "k" + strconv.Itoa(i), VisitorIP: "198.51.100.7"}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range evs {
+		if _, err := a.Executor.Handle(ctx, evs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkTurnLiveChatFAQ is one turn through the example live-chat flow
-// on the memory store: load the context, route, branch, say, save — with an
-// idempotency key, as channels send them.
-func BenchmarkTurnLiveChatFAQ(b *testing.B) {
-	a, _ := benchApp(b)
-	ctx := b.Context()
-	ev := flows.Event{Type: flows.EventMessage, ConversationID: "bench", Text: "where is my order?"}
-	if _, err := a.Executor.Handle(ctx, ev); err != nil {
-		b.Fatal(err)
-	}
-	keys := make([]string, b.N)
-	for i := range keys {
-		keys[i] = "k" + strconv.Itoa(i)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ev.Key = keys[i]
-		if _, err := a.Executor.Handle(ctx, ev); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// on the memory store — load the context, route, branch, say, save — in a
+// typical conversation (10 turns, 20 transcript messages).
+func BenchmarkTurnLiveChatFAQ(b *testing.B) { benchTurns(b, "where is my order?", 10) }
 
 // BenchmarkTurnConnectToAgent is the turn that asks for an agent: the
-// ConnectToHelpdeskAgent action checks the blacklist and IP bans and
-// enqueues the conversation.
-func BenchmarkTurnConnectToAgent(b *testing.B) {
-	a, _ := benchApp(b)
-	ctx := b.Context()
-	ev := flows.Event{Type: flows.EventMessage, ConversationID: "bench", Text: "agent please", VisitorIP: "198.51.100.7"}
-	keys := make([]string, b.N)
-	for i := range keys {
-		keys[i] = "k" + strconv.Itoa(i)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ev.Key = keys[i]
-		if _, err := a.Executor.Handle(ctx, ev); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// ConnectToHelpdeskAgent action checks the context block, the blacklist
+// and IP bans, and enqueues the conversation.
+func BenchmarkTurnConnectToAgent(b *testing.B) { benchTurns(b, "agent please", 10) }
+
+// BenchmarkTurnLongConversation is the FAQ turn in a conversation whose
+// transcript (200 messages) and idempotency window (64 keys) are full: the
+// worst case, dominated by copying the context in and out of the store.
+func BenchmarkTurnLongConversation(b *testing.B) { benchTurns(b, "where is my order?", 1<<30) }
