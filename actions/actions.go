@@ -76,8 +76,17 @@ type Call struct {
 	// Logger is named for the action and carries conversation fields.
 	Logger *zap.Logger
 
-	replies []string
+	replies  []string
+	silenced bool
 }
+
+// Silence asks the executor to skip the say and ask steps that follow in
+// this turn — a blocked user gets no survey — unless the flow sets
+// prompts_after_block. Replies the action itself queued are still sent.
+func (c *Call) Silence() { c.silenced = true }
+
+// Silenced reports whether Silence was called.
+func (c *Call) Silenced() bool { return c.silenced }
 
 // Log returns the call's logger, or a no-op logger when none was set.
 func (c *Call) Log() *zap.Logger {

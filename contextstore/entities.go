@@ -50,7 +50,9 @@ type AgentFeedback struct {
 	ReasonCategory       string `json:"ReasonCategory,omitempty"`
 	Notes                string `json:"Notes,omitempty"`
 	BlockIntervalMinutes int    `json:"BlockIntervalMinutes,omitempty"`
-	Rating               int    `json:"Rating,omitempty"`
+	// MarkSpam asks that a blocked conversation also be marked as spam.
+	MarkSpam bool `json:"MarkSpam,omitempty"`
+	Rating   int  `json:"Rating,omitempty"`
 }
 
 // HelpdeskClient is the [[HelpdeskClient]] entity: the states that helpdesk

@@ -126,6 +126,8 @@ type Turn struct {
 	InfoAtStart contextstore.ConversationInfo
 	Now         time.Time
 	replies     []string
+	// silenced is set when an action silenced the bot for the rest of the turn.
+	silenced bool
 
 	// Held here, not allocated apart: one allocation per turn for all.
 	env      expression.Env
@@ -453,6 +455,9 @@ func (e *Executor) steps(ctx context.Context, t *Turn, f *Flow, i int, r *expres
 		next := i + 1
 		switch st.Kind {
 		case StepSay, StepAsk:
+			if t.silenced && !f.PromptsAfterBlock {
+				break
+			}
 			text, err := st.Text.Render(r, env)
 			if err != nil {
 				return e.stepErr(f, st, err)
@@ -536,6 +541,9 @@ func (e *Executor) callAction(ctx context.Context, t *Turn, f *Flow, st *Step, r
 	res, err := e.opts.Registry.Invoke(ctx, call, validated)
 	for _, rep := range call.Replies() {
 		t.Reply(rep)
+	}
+	if call.Silenced() {
+		t.silenced = true
 	}
 	if ce := e.log.Check(zap.DebugLevel, "action"); ce != nil {
 		ce.Write(zap.String("action", st.Action), zap.Duration("took", time.Since(start)), zap.Error(err))

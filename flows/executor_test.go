@@ -359,3 +359,41 @@ func TestRoutingByWhenAndPriority(t *testing.T) {
 	wantReplies(t, send(t, e, "c", "HELP please"), "help")
 	wantReplies(t, send(t, e, "c", "urgent help"), "urgent")
 }
+
+// silencer blocks like IsBlockedForLiveChat does: it replies a neutral
+// message and silences the bot for the rest of the turn.
+type silencer struct{}
+
+func (silencer) Run(_ context.Context, c *actions.Call) (actions.Result, error) {
+	c.Reply("chat ended")
+	c.Silence()
+	return actions.Result{Value: true}, nil
+}
+
+func TestSilencedTurnSkipsPrompts(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		allow string
+		want  []string
+		wait  bool
+	}{
+		{"default: no survey after a block", "", []string{"chat ended"}, false},
+		{"prompts_after_block: true", "prompts_after_block: true\n", []string{"chat ended", "rate us?"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.reg.Register(actions.Spec{Name: "Test.Block", New: func() actions.Action { return silencer{} }})
+			f.write("d.flow.yaml", "id: d\nversion: 1\ntrigger: message\n"+tc.allow+"steps:\n  - action: Test.Block\n  - ask: rate us?\n    into: R\n  - say: thanks\n")
+			e := f.executor(f.load())
+			res := send(t, e, "c", "hi")
+			wantReplies(t, res, tc.want...)
+			if res.Waiting != tc.wait {
+				t.Errorf("Waiting = %v, want %v", res.Waiting, tc.wait)
+			}
+			// The next turn is not silenced.
+			if !tc.wait {
+				wantReplies(t, send(t, e, "c", "again"), "chat ended")
+			}
+		})
+	}
+}

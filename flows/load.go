@@ -409,6 +409,9 @@ func (fc *fileCtx) build(root *yaml.Node) *Flow {
 	if n := mapValue(root, "priority"); n != nil {
 		f.Priority, _ = strconv.Atoi(n.Value)
 	}
+	if n := mapValue(root, "prompts_after_block"); n != nil {
+		f.PromptsAfterBlock = n.Value == "true"
+	}
 	stepsNode := mapValue(root, "steps")
 	if stepsNode == nil || stepsNode.Kind != yaml.SequenceNode {
 		return f

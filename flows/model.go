@@ -64,6 +64,9 @@ type Flow struct {
 	When *expression.Program
 	// Priority orders flows with When (highest first).
 	Priority int
+	// PromptsAfterBlock lets say and ask steps run after an action
+	// silenced the bot in a turn (see actions.Call.Silence).
+	PromptsAfterBlock bool
 	// Vars are the declared variables with their initial values.
 	Vars  map[string]any
 	Steps []*Step

@@ -153,11 +153,15 @@ func (a *blockAction) Run(ctx context.Context, call *actions.Call) (actions.Resu
 	// Effects of a block: the live chat ends and the conversation is
 	// marked; the customer may get a neutral message, never the reason.
 	c.Info.Blocked = true
+	if c.Feedback.MarkSpam {
+		c.Info.MarkedSpam = true
+	}
 	c.Helpdesk.AgentConnected = false
 	c.Helpdesk.InQueue = false
 	if a.d.BlockedMessage != "" {
 		call.Reply(a.d.BlockedMessage)
 	}
+	call.Silence()
 	call.Log().Info("chat user blocked for live chat",
 		zap.Bool("authenticated", c.User.IsAuthenticated), zap.Time("until", until), zap.String("agent", agent))
 	return actions.Result{Value: true}, nil

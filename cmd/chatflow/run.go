@@ -27,7 +27,7 @@ const runHelp = `Type a message to talk to the bot, or a command:
   /anon [IP]               start a new anonymous conversation (optionally from IP)
   /advance DURATION        move the clock (90m, 24h, 1d, 1w) — blocks expire on read
   /context                 show the conversation context (entities and variables)
-  /agent-disconnect [block] [reason=CATEGORY] [minutes=N] [notes=TEXT] [agent=EMAIL]
+  /agent-disconnect [block] [spam] [reason=CATEGORY] [minutes=N] [notes=TEXT] [agent=EMAIL]
                            the agent leaves with feedback; runs the agent_disconnected flow
   /end                     end the conversation
   /help                    this text
@@ -160,6 +160,8 @@ func (r *repl) handle(ctx context.Context, line string) error {
 			switch k {
 			case "block":
 				fb.Block = true
+			case "spam":
+				fb.MarkSpam = true
 			case "reason":
 				fb.ReasonCategory = v
 			case "notes":

@@ -428,12 +428,13 @@ func cmdAgentDisconnected(ctx context.Context, s *Session, arg *yaml.Node) error
 		Notes   string `yaml:"notes"`
 		Minutes int    `yaml:"minutes"`
 		Rating  int    `yaml:"rating"`
+		Spam    bool   `yaml:"spam"`
 	}
 	if err := arg.Decode(&fb); err != nil {
 		return err
 	}
 	return s.Send(ctx, flows.Event{Type: flows.EventAgentDisconnected, Feedback: &contextstore.AgentFeedback{
-		AgentEmail: fb.Agent, Block: fb.Block, ReasonCategory: fb.Reason, Notes: fb.Notes, BlockIntervalMinutes: fb.Minutes, Rating: fb.Rating,
+		AgentEmail: fb.Agent, Block: fb.Block, ReasonCategory: fb.Reason, Notes: fb.Notes, BlockIntervalMinutes: fb.Minutes, Rating: fb.Rating, MarkSpam: fb.Spam,
 	}})
 }
 
