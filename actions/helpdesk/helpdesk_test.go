@@ -288,8 +288,10 @@ func TestBlockErrors(t *testing.T) {
 			if err.Error() != tc.wantMsg {
 				t.Errorf("err = %q, want %q", err, tc.wantMsg)
 			}
-			if c.Info.Blocked || len(call.Replies()) != 0 {
-				t.Errorf("a failed block must not mark the conversation or reply: Blocked=%v replies=%q", c.Info.Blocked, call.Replies())
+			// A flow may go on after a failed action (on_error) and its
+			// context is then saved: a failed block must leave no trace.
+			if c.Info.Blocked || c.Info.LiveChatBlockedUntil != nil || len(call.Replies()) != 0 {
+				t.Errorf("a failed block changed the conversation: Blocked=%v LiveChatBlockedUntil=%v replies=%q", c.Info.Blocked, c.Info.LiveChatBlockedUntil, call.Replies())
 			}
 			if errors.Is(err, actions.ErrInvalidParams) && len(f.bl.users)+len(f.bl.convs) != 0 {
 				t.Errorf("invalid params reached the blacklist")
@@ -415,7 +417,7 @@ func TestConnectErrors(t *testing.T) {
 		wantMsg string
 	}{
 		{"bad queue name", map[string]any{"Queue": "no spaces"}, nil, actions.ErrInvalidParams,
-			"invalid params for ConnectToHelpdeskAgent: /Queue: '" + "no spaces" + "' does not match pattern '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'"},
+			"invalid params for ConnectToHelpdeskAgent: /Queue: does not match pattern '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'"},
 		{"unknown param", map[string]any{"Skill": "x"}, nil, actions.ErrInvalidParams,
 			"invalid params for ConnectToHelpdeskAgent: (params): additionalProperties 'Skill' not allowed"},
 		{"enqueue fails", nil, qerr, qerr, "queueing conversation c1: queue full"},
