@@ -140,7 +140,6 @@ func (a *blockAction) Run(ctx context.Context, call *actions.Call) (actions.Resu
 			*call.Activity = *act
 		}
 	} else {
-		c.Info.LiveChatBlockedUntil = &until
 		err := a.d.Blacklist.RecordConversationBlock(ctx, ConversationBlock{
 			ConversationID: c.ID, AgentEmail: agent,
 			ReasonCategory: c.Feedback.ReasonCategory, Reason: p.BlockReason, Notes: c.Feedback.Notes,
@@ -149,6 +148,10 @@ func (a *blockAction) Run(ctx context.Context, call *actions.Call) (actions.Resu
 		if err != nil {
 			return actions.Result{}, fmt.Errorf("recording block of conversation %s: %w", c.ID, err)
 		}
+		// Set only once recorded: a flow may go on after a failed action
+		// (on_error) and save the context, which must not then hold a block
+		// the action reported as failed.
+		c.Info.LiveChatBlockedUntil = &until
 	}
 	// Effects of a block: the live chat ends and the conversation is
 	// marked; the customer may get a neutral message, never the reason.
