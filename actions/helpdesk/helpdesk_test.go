@@ -243,6 +243,12 @@ func TestBlockEffects(t *testing.T) {
 			if !c.Info.Blocked || c.Helpdesk.AgentConnected || c.Helpdesk.InQueue {
 				t.Errorf("Blocked=%v AgentConnected=%v InQueue=%v; want true, false, false", c.Info.Blocked, c.Helpdesk.AgentConnected, c.Helpdesk.InQueue)
 			}
+			if c.Info.MarkedSpam {
+				t.Errorf("MarkedSpam set though the agent did not ask for it")
+			}
+			if !call.Silenced() {
+				t.Errorf("a block must silence the rest of the turn (no survey for a blocked user)")
+			}
 			if got := call.Replies(); strings.Join(got, "|") != strings.Join(tc.replies, "|") {
 				t.Errorf("replies = %q, want %q", got, tc.replies)
 			}
@@ -252,6 +258,18 @@ func TestBlockEffects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBlockMarksSpamOnRequest(t *testing.T) {
+	f := newFixture(t)
+	c := anonymous()
+	c.Feedback = contextstore.AgentFeedback{Block: true, MarkSpam: true}
+	if _, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Info.MarkedSpam || !c.Info.Blocked {
+		t.Errorf("MarkedSpam=%v Blocked=%v, want both", c.Info.MarkedSpam, c.Info.Blocked)
 	}
 }
 
@@ -290,7 +308,7 @@ func TestBlockErrors(t *testing.T) {
 			}
 			// A flow may go on after a failed action (on_error) and its
 			// context is then saved: a failed block must leave no trace.
-			if c.Info.Blocked || c.Info.LiveChatBlockedUntil != nil || len(call.Replies()) != 0 {
+			if c.Info.Blocked || c.Info.LiveChatBlockedUntil != nil || len(call.Replies()) != 0 || call.Silenced() {
 				t.Errorf("a failed block changed the conversation: Blocked=%v LiveChatBlockedUntil=%v replies=%q", c.Info.Blocked, c.Info.LiveChatBlockedUntil, call.Replies())
 			}
 			if errors.Is(err, actions.ErrInvalidParams) && len(f.bl.users)+len(f.bl.convs) != 0 {
