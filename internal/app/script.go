@@ -24,6 +24,7 @@ import (
 //	expect_blocks: {user|conversation: ID, status: active|ended, count: N, until, reason, by, lifted_by, conversation_id}
 //	admin_ban: {ip|range: X, allow: BOOL, period: 1h|1d|1w|1m|7d|permanent|MINUTES, reason: CATEGORY, notes, by, channels: [...]}
 //	admin_unblock_user: {user: ID, by: EMAIL, notes: TEXT}
+//	admin_lift: {conversation: ID, by: EMAIL, notes: TEXT}   lift the active block of an anonymous conversation
 func (a *App) ScriptCommands() map[string]flowtest.Command {
 	return map[string]flowtest.Command{
 		"agent_take":         a.cmdAgentTake,
@@ -32,6 +33,7 @@ func (a *App) ScriptCommands() map[string]flowtest.Command {
 		"expect_blocks":      a.cmdExpectBlocks,
 		"admin_ban":          a.cmdAdminBan,
 		"admin_unblock_user": a.cmdAdminUnblockUser,
+		"admin_lift":         a.cmdAdminLift,
 	}
 }
 
@@ -195,6 +197,33 @@ func (a *App) cmdAdminUnblockUser(ctx context.Context, _ *flowtest.Session, arg 
 	}
 	if n == 0 {
 		return fmt.Errorf("user %s had no active block to lift", p.User)
+	}
+	return nil
+}
+
+func (a *App) cmdAdminLift(ctx context.Context, s *flowtest.Session, arg *yaml.Node) error {
+	var p struct {
+		Conversation string `yaml:"conversation"`
+		By           string `yaml:"by"`
+		Notes        string `yaml:"notes"`
+	}
+	if err := arg.Decode(&p); err != nil {
+		return err
+	}
+	views, err := a.Blocking.List(ctx, contextstore.BlockQuery{
+		Kinds: []contextstore.BlockKind{contextstore.KindConversation}, ConversationID: p.Conversation,
+		Status: contextstore.StatusActive, At: s.Sys.Clock.Now(),
+	})
+	if err != nil {
+		return err
+	}
+	if len(views) == 0 {
+		return fmt.Errorf("conversation %s has no active block to lift", p.Conversation)
+	}
+	for _, v := range views {
+		if _, err := a.Blocking.Lift(ctx, v.Block.ID, p.By, p.Notes); err != nil {
+			return err
+		}
 	}
 	return nil
 }
