@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -407,7 +408,9 @@ func ParseDuration(v string) (time.Duration, error) {
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if n, ok := strings.CutSuffix(v, suffix); ok {
 			f, err := strconv.ParseFloat(n, 64)
-			if err != nil {
+			// NaN, infinities and overflows would convert to an arbitrary
+			// Duration (the clock jumping to year 1707), not fail.
+			if err != nil || math.IsNaN(f) || math.Abs(f*float64(unit)) >= math.MaxInt64 {
 				return 0, fmt.Errorf("invalid duration %q", v)
 			}
 			return time.Duration(f * float64(unit)), nil
