@@ -154,6 +154,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	d := json.NewDecoder(r.Body)
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			problem(w, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("the request body must not exceed %d bytes", maxBody))
+			return false
+		}
 		problem(w, http.StatusBadRequest, "invalid JSON body", err.Error())
 		return false
 	}
