@@ -38,7 +38,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	flowsDir := fs.String("flows", envOr("CHATFLOW_FLOWS", "examples/flows"), "flow files or directory (env CHATFLOW_FLOWS)")
 	dataDir := fs.String("data", envOr("CHATFLOW_DATA", "data"), "data directory of the embedded store (env CHATFLOW_DATA)")
 	configPath := fs.String("config", os.Getenv("CHATFLOW_CONFIG"), "YAML configuration file (env CHATFLOW_CONFIG)")
-	redisAddr := fs.String("redis-addr", os.Getenv("REDIS_ADDR"), "use Redis at this address instead of the embedded store (env REDIS_ADDR)")
+	redisAddr := fs.String("redis-addr", os.Getenv("REDIS_ADDR"), "use Redis at these comma-separated addresses instead of the embedded store; replaces redis.addrs of the config (env REDIS_ADDR)")
 	debug := fs.Bool("debug", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -68,17 +68,29 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	rc := cfg.Redis
 	if *redisAddr != "" {
-		// One address: standalone; several: Cluster seeds (Sentinel via
-		// the config file is for a later release).
-		rs, err := redisstore.Connect(ctx, redisstore.Config{
-			Addrs:   strings.Split(*redisAddr, ","),
-			Options: redisstore.Options{Logger: log, ConversationTTL: ttl},
-		})
+		rc.Addrs = nil
+		for a := range strings.SplitSeq(*redisAddr, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				rc.Addrs = append(rc.Addrs, a)
+			}
+		}
+	}
+	if rc.Enabled() {
+		rcfg, err := rc.StoreConfig(redisstore.Options{Logger: log, ConversationTTL: ttl})
 		if err != nil {
 			return err
 		}
-		store, storeName = rs, "redis "+*redisAddr
+		rs, err := redisstore.Connect(ctx, rcfg)
+		if err != nil {
+			return err
+		}
+		store, storeName = rs, rc.String()
+		if os.Getenv("CHATFLOW_ENCRYPTION_KEY") == "" && cfg.EncryptionKey == "" {
+			log.Warn("the encryption key of visitor IPs comes from the data directory: every instance sharing this Redis must use the same key, or it cannot read the others' IP bans; set CHATFLOW_ENCRYPTION_KEY or encryption_key",
+				zap.String("path", filepath.Join(*dataDir, "encryption.key")))
+		}
 	} else {
 		bs, err := bolt.Open(filepath.Join(*dataDir, "chatflow.db"), bolt.Options{Logger: log, ConversationTTL: ttl})
 		if err != nil {
@@ -97,6 +109,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	for _, w := range a.Warnings {
 		log.Warn("flow lint", zap.String("problem", w.String()))
+	}
+	// Load the IP ban table now: a store that cannot serve it fails the
+	// start, not the first customer.
+	if err := a.Blocking.Refresh(ctx); err != nil {
+		return fmt.Errorf("loading the ip ban table: %w", err)
+	}
+	bgOpts := cfg.BackgroundOptions()
+	if err := bgOpts.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	var trusted []netip.Prefix
 	for _, s := range cfg.TrustedProxies {
@@ -118,6 +139,18 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
 	}
+	// Background work (maintenance, sweeping, ban notifications) stops
+	// after the HTTP server finished its in-flight turns and before the
+	// store closes (defers run last in, first out).
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	bgDone := make(chan error, 1)
+	go func() { bgDone <- a.Background(bgCtx, bgOpts) }()
+	defer func() {
+		stopBackground()
+		if err := <-bgDone; err != nil {
+			log.Error("background work failed", zap.Error(err))
+		}
+	}()
 	log.Info("chatflow serving", zap.String("addr", "http://"+ln.Addr().String()), zap.Int("flows", len(a.Executor.Flows().Flows())), zap.String("store", storeName))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -39,6 +39,17 @@ type Config struct {
 	// ConversationTTL is how long an idle conversation context is kept
 	// (default 168h), on stores that expire them.
 	ConversationTTL Duration `yaml:"conversation_ttl"`
+	// MaintenanceInterval is how often `serve` flushes the IP ban hit
+	// counts to the store and purges blocks past retention (default 1m).
+	MaintenanceInterval Duration `yaml:"maintenance_interval"`
+	// SweepInterval is how often `serve` deletes expired conversations
+	// from the embedded store (default 10m); Redis expires them by itself.
+	SweepInterval Duration `yaml:"sweep_interval"`
+	// Redis is how `serve` reaches the Redis that several instances share;
+	// see RedisConfig. It is used when its addrs (or --redis-addr /
+	// REDIS_ADDR, which replace them) are set; otherwise `serve` uses the
+	// embedded store.
+	Redis RedisConfig `yaml:"redis"`
 }
 
 // Duration is a time.Duration written as "90m", "24h" in YAML.

@@ -1,0 +1,123 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	redisstore "github.com/chatflow/chatflow/contextstore/redis"
+)
+
+// RedisConfig is the `redis:` section of the configuration: the Redis that
+// several `chatflow serve` instances share. Every instance sharing one
+// Redis must use the same key_prefix and the same encryption key
+// (encryption_key or CHATFLOW_ENCRYPTION_KEY), or they do not see each
+// other's IP bans. The zero value means "no Redis".
+//
+//	redis:
+//	  addrs: [10.0.0.5:6379]     # one: standalone; several: Cluster seeds
+//	  master_name: ""            # set for Sentinel (addrs are then sentinels)
+//	  username: chatflow
+//	  password: s3cret
+//	  db: 0
+//	  pool_size: 0
+//	  dial_timeout: 5s
+//	  read_timeout: 3s
+//	  write_timeout: 3s
+//	  key_prefix: "chatflow:"
+type RedisConfig struct {
+	// Addrs are host:port addresses. One address is a standalone server;
+	// several are the seed nodes of a Redis Cluster; with MasterName they
+	// are the Sentinel addresses. Empty: Redis is not used. The
+	// --redis-addr flag (env REDIS_ADDR, a comma-separated list) replaces
+	// them.
+	Addrs []string `yaml:"addrs"`
+	// MasterName is the name of the master monitored by Sentinel; set it
+	// to reach Redis through Sentinel (failover follows the master).
+	MasterName string `yaml:"master_name"`
+	// Username is the ACL user (Redis 6+); empty: the default user.
+	Username string `yaml:"username"`
+	// Password authenticates the user (or the requirepass password when
+	// Username is empty).
+	Password string `yaml:"password"`
+	// DB is the database number, on standalone and Sentinel; a Cluster
+	// has only database 0. Default 0.
+	DB int `yaml:"db"`
+	// PoolSize is the number of connections per Redis node; 0: go-redis's
+	// default (10 per CPU).
+	PoolSize int `yaml:"pool_size"`
+	// DialTimeout bounds establishing a connection; 0: 5s.
+	DialTimeout Duration `yaml:"dial_timeout"`
+	// ReadTimeout bounds waiting for a reply; 0: 3s.
+	ReadTimeout Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds sending a command; 0: the read timeout.
+	WriteTimeout Duration `yaml:"write_timeout"`
+	// KeyPrefix starts every key and the ban notification channel; default
+	// "chatflow:". Instances that share data must share the prefix; give
+	// each deployment sharing one Redis a prefix of its own.
+	KeyPrefix string `yaml:"key_prefix"`
+}
+
+// Enabled reports whether the section names a Redis to use.
+func (r RedisConfig) Enabled() bool { return len(r.Addrs) > 0 }
+
+// String describes the deployment for logs, without the credentials.
+func (r RedisConfig) String() string {
+	switch {
+	case r.MasterName != "":
+		return fmt.Sprintf("redis master %q via sentinels %s", r.MasterName, strings.Join(r.Addrs, ","))
+	case len(r.Addrs) > 1:
+		return "redis cluster " + strings.Join(r.Addrs, ",")
+	default:
+		return "redis " + strings.Join(r.Addrs, ",")
+	}
+}
+
+// StoreConfig checks the section and returns the redisstore.Config that
+// connects to it, with o as the store's options (its KeyPrefix is replaced
+// by KeyPrefix when that is set). Every problem is reported at once.
+func (r RedisConfig) StoreConfig(o redisstore.Options) (redisstore.Config, error) {
+	var errs []error
+	addrs := make([]string, 0, len(r.Addrs))
+	for _, a := range r.Addrs {
+		if a = strings.TrimSpace(a); a == "" {
+			errs = append(errs, fmt.Errorf("redis.addrs: empty address in %q", r.Addrs))
+			continue
+		}
+		addrs = append(addrs, a)
+	}
+	if len(r.Addrs) == 0 {
+		errs = append(errs, errors.New("redis.addrs: at least one address is required"))
+	}
+	if r.DB < 0 {
+		errs = append(errs, fmt.Errorf("redis.db: %d is negative", r.DB))
+	}
+	if r.PoolSize < 0 {
+		errs = append(errs, fmt.Errorf("redis.pool_size: %d is negative", r.PoolSize))
+	}
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"dial_timeout", r.DialTimeout}, {"read_timeout", r.ReadTimeout}, {"write_timeout", r.WriteTimeout}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("redis.%s: %s is negative", d.name, time.Duration(d.v)))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return redisstore.Config{}, err
+	}
+	return redisstore.Config{
+		Addrs:        addrs,
+		MasterName:   r.MasterName,
+		Username:     r.Username,
+		Password:     r.Password,
+		DB:           r.DB,
+		PoolSize:     r.PoolSize,
+		DialTimeout:  time.Duration(r.DialTimeout),
+		ReadTimeout:  time.Duration(r.ReadTimeout),
+		WriteTimeout: time.Duration(r.WriteTimeout),
+		KeyPrefix:    r.KeyPrefix,
+		Options:      o,
+	}, nil
+}

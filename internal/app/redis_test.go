@@ -1,0 +1,141 @@
+package app_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	redisstore "github.com/chatflow/chatflow/contextstore/redis"
+	"github.com/chatflow/chatflow/internal/app"
+)
+
+func writeRedisConfig(t *testing.T, yaml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "chatflow.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRedisConfigLoad reads every key of the redis section and maps it onto
+// the store's connection settings.
+func TestRedisConfigLoad(t *testing.T) {
+	cfg, err := app.LoadConfig(writeRedisConfig(t, `
+maintenance_interval: 2m
+sweep_interval: 1h
+redis:
+  addrs: [sentinel-1:26379, sentinel-2:26379]
+  master_name: mymaster
+  username: chatflow
+  password: s3cret
+  db: 2
+  pool_size: 20
+  dial_timeout: 2s
+  read_timeout: 1500ms
+  write_timeout: 1s
+  key_prefix: "prod:"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Redis.Enabled() {
+		t.Error("Enabled() = false with addrs set")
+	}
+	if got, want := cfg.Redis.String(), `redis master "mymaster" via sentinels sentinel-1:26379,sentinel-2:26379`; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	if strings.Contains(cfg.Redis.String(), "s3cret") {
+		t.Error("String() shows the password")
+	}
+	opts := redisstore.Options{Logger: zap.NewNop(), ConversationTTL: time.Hour}
+	got, err := cfg.Redis.StoreConfig(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := redisstore.Config{
+		Addrs: []string{"sentinel-1:26379", "sentinel-2:26379"}, MasterName: "mymaster",
+		Username: "chatflow", Password: "s3cret", DB: 2, PoolSize: 20,
+		DialTimeout: 2 * time.Second, ReadTimeout: 1500 * time.Millisecond, WriteTimeout: time.Second,
+		KeyPrefix: "prod:", Options: opts,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("StoreConfig() =\n  %+v\nwant\n  %+v", got, want)
+	}
+	if o := cfg.BackgroundOptions(); o.MaintenanceInterval != 2*time.Minute || o.SweepInterval != time.Hour {
+		t.Errorf("BackgroundOptions() = %+v", o)
+	}
+}
+
+// TestRedisConfigInvalid reports every problem of the section at once.
+func TestRedisConfigInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  app.RedisConfig
+		want string
+	}{
+		{"no address", app.RedisConfig{}, "redis.addrs: at least one address is required"},
+		{"empty address", app.RedisConfig{Addrs: []string{"a:6379", " "}}, `redis.addrs: empty address in ["a:6379" " "]`},
+		{"negatives", app.RedisConfig{
+			Addrs: []string{"a:6379"}, DB: -1, PoolSize: -2,
+			DialTimeout: app.Duration(-time.Second), ReadTimeout: app.Duration(-time.Second), WriteTimeout: app.Duration(-time.Second),
+		}, "redis.db: -1 is negative\nredis.pool_size: -2 is negative\nredis.dial_timeout: -1s is negative\nredis.read_timeout: -1s is negative\nredis.write_timeout: -1s is negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.cfg.StoreConfig(redisstore.Options{})
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("StoreConfig() error = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := app.LoadConfig(writeRedisConfig(t, "redis:\n  adrs: [x:1]\n")); err == nil || !strings.Contains(err.Error(), "adrs") {
+		t.Errorf("a misspelt redis key: %v, want an error naming it", err)
+	}
+}
+
+// TestRedisConfigConnect connects to the real Redis of REDIS_ADDR through
+// the config section and checks that the store writes under key_prefix.
+func TestRedisConfigConnect(t *testing.T) {
+	addrs := redisAddrsForApp(t)
+	ctx := t.Context()
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	prefix := "chatflow-test:" + t.Name() + ":" + hex.EncodeToString(rnd[:]) + ":"
+	rc := app.RedisConfig{Addrs: addrs, KeyPrefix: prefix, DialTimeout: app.Duration(2 * time.Second)}
+	cfg, err := rc.StoreConfig(redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := redisstore.Connect(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() { deleteKeysWithPrefix(t, s.Client(), prefix) })
+	if _, err := s.BansVersion(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(ctx, app.Options{Store: s, FlowPaths: []string{"../../examples/flows"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	askForAgent(t, a, "c-1", "k1", visitor{ip: "198.51.100.1"})
+	n := 0
+	iter := s.Client().Scan(ctx, 0, prefix+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		n++
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 && len(addrs) == 1 { // (a cluster scan reaches one node only)
+		t.Errorf("no key under the configured prefix %q after a turn", prefix)
+	}
+}
