@@ -46,6 +46,7 @@ func New(a *app.App, trusted []netip.Prefix) *Server {
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("POST /v1/conversations", s.startConversation)
 	s.mux.HandleFunc("POST /v1/conversations/{id}/messages", s.postMessage)
+	s.mux.HandleFunc("GET /v1/conversations/{id}/messages", s.listMessages)
 	return s
 }
 
@@ -61,6 +62,7 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 
   POST /v1/conversations                 {"channel": "live_chat"}                -> {"id", "replies"}
   POST /v1/conversations/{id}/messages   {"text": "...", "idempotency_key": "..."} -> {"replies"}
+  GET  /v1/conversations/{id}/messages                                           -> {"messages": [{"at", "from", "text"}]}
   GET  /healthz, /readyz
 `)
 }
@@ -128,6 +130,36 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, turnReply{ID: id, Replies: nonNil(res.Replies), Waiting: res.Waiting, Duplicate: res.Duplicate})
+}
+
+type message struct {
+	At   string `json:"at"`
+	From string `json:"from"`
+	Text string `json:"text"`
+}
+
+// listMessages returns the conversation's recent transcript — the user's,
+// the bot's and the agent's messages — so a visitor sees what the agent
+// wrote. (A push stream is for a later release.)
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	c, err := s.app.Store.GetConversation(r.Context(), id)
+	if errors.Is(err, contextstore.ErrNotFound) {
+		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist", id))
+		return
+	}
+	if err != nil {
+		s.turnError(w, err)
+		return
+	}
+	out := make([]message, 0, len(c.Transcript))
+	for _, m := range c.Transcript {
+		if m.From == "system" {
+			continue
+		}
+		out = append(out, message{At: m.At.UTC().Format(time.RFC3339Nano), From: m.From, Text: m.Text})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "messages": out})
 }
 
 func (s *Server) turnError(w http.ResponseWriter, err error) {
