@@ -86,6 +86,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Sealer:     sealer,
 		NeverBlock: never,
 		Retention:  time.Duration(o.Config.Retention),
+		// Another instance's ban changes are seen within a second (at once
+		// with Background's pub/sub); this instance's own changes at once.
+		RefreshInterval: blocking.DefaultRefreshInterval,
 	})
 	if err != nil {
 		return nil, err
