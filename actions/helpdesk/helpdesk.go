@@ -57,6 +57,8 @@ type Gate interface {
 // Queue places conversations in waiting queues.
 type Queue interface {
 	Enqueue(ctx context.Context, e contextstore.QueueEntry) error
+	// Remove takes a conversation out of a queue (no error if absent).
+	Remove(ctx context.Context, queue, conversationID string) error
 }
 
 // Hours is the working-hours calendar.
@@ -160,7 +162,9 @@ func (a *blockAction) Run(ctx context.Context, call *actions.Call) (actions.Resu
 		c.Info.MarkedSpam = true
 	}
 	c.Helpdesk.AgentConnected = false
-	c.Helpdesk.InQueue = false
+	if err := a.leaveQueue(ctx, c); err != nil {
+		return actions.Result{}, err
+	}
 	if a.d.BlockedMessage != "" {
 		call.Reply(a.d.BlockedMessage)
 	}
@@ -168,6 +172,22 @@ func (a *blockAction) Run(ctx context.Context, call *actions.Call) (actions.Resu
 	call.Log().Info("chat user blocked for live chat",
 		zap.Bool("authenticated", c.User.IsAuthenticated), zap.Time("until", until), zap.String("agent", agent))
 	return actions.Result{Value: true}, nil
+}
+
+// leaveQueue takes a conversation that is waiting out of its queue, so a
+// user blocked while waiting is never handed to an agent.
+func leaveQueue(ctx context.Context, q Queue, c *contextstore.Conversation) error {
+	if c.Helpdesk.InQueue && q != nil {
+		if err := q.Remove(ctx, c.Helpdesk.Queue, c.ID); err != nil {
+			return fmt.Errorf("removing conversation %s from queue %q: %w", c.ID, c.Helpdesk.Queue, err)
+		}
+	}
+	c.Helpdesk.InQueue = false
+	return nil
+}
+
+func (a *blockAction) leaveQueue(ctx context.Context, c *contextstore.Conversation) error {
+	return leaveQueue(ctx, a.d.Queue, c)
 }
 
 type connectAction struct{ d Deps }
@@ -194,7 +214,9 @@ func (a *connectAction) Run(ctx context.Context, call *actions.Call) (actions.Re
 	}
 	if blocked {
 		c.Helpdesk.IsBlockedForLiveChat = true
-		c.Helpdesk.InQueue = false
+		if err := leaveQueue(ctx, a.d.Queue, c); err != nil {
+			return actions.Result{}, err
+		}
 		call.Log().Info("blocked user not queued")
 		return actions.Result{Value: false}, nil
 	}

@@ -53,6 +53,7 @@ func (g *fakeGate) IsBlocked(context.Context, *contextstore.Conversation, time.T
 // fakeQueue records enqueued entries.
 type fakeQueue struct {
 	entries []contextstore.QueueEntry
+	removed []string
 	err     error
 }
 
@@ -62,6 +63,11 @@ func (q *fakeQueue) Enqueue(_ context.Context, e contextstore.QueueEntry) error 
 	}
 	q.entries = append(q.entries, e)
 	return nil
+}
+
+func (q *fakeQueue) Remove(_ context.Context, queue, id string) error {
+	q.removed = append(q.removed, queue+"/"+id)
+	return q.err
 }
 
 type fakeHours struct{ open bool }

@@ -97,6 +97,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("working_hours: %w", err)
 	}
 	a.Helpdesk = hd.New(o.Store, func() *flows.Executor { return a.Executor }, o.Logger)
+	a.Helpdesk.UseGate(gate{a.Blocking}.IsBlocked)
 
 	a.Registry = actions.NewRegistry()
 	helpdesk.Register(a.Registry, helpdesk.Deps{

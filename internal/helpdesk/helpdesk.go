@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -31,12 +32,23 @@ const (
 // ErrQueueEmpty is returned by Take when no conversation waits.
 var ErrQueueEmpty = errors.New("no conversation is waiting")
 
+// Gate reports whether the user of a conversation is barred from live chat
+// (blacklist, IP or range ban). The anonymous block in the context is
+// checked by the service itself.
+type Gate func(ctx context.Context, c *contextstore.Conversation, now time.Time) (bool, error)
+
 // Service manages queues and agent sessions.
 type Service struct {
 	store contextstore.QueueStore
 	exec  func() *flows.Executor
 	log   *zap.Logger
+	gate  Gate
 }
+
+// UseGate makes Take skip (and drop from the queue) conversations whose user
+// was blocked while waiting, so no agent is connected to a blocked user.
+// Call it before serving.
+func (s *Service) UseGate(g Gate) { s.gate = g }
 
 // New returns a service over store. exec returns the executor (it is
 // created after the service, whose hook it needs).
@@ -53,6 +65,11 @@ func (s *Service) Enqueue(ctx context.Context, e contextstore.QueueEntry) error 
 		e.Queue = "default"
 	}
 	return s.store.Enqueue(ctx, e)
+}
+
+// Remove takes a conversation out of a queue (no error if absent).
+func (s *Service) Remove(ctx context.Context, queue, conversationID string) error {
+	return s.store.RemoveFromQueue(ctx, queue, conversationID)
 }
 
 // Waiting lists a queue, oldest first.
@@ -108,11 +125,23 @@ func (s *Service) Hook() flows.Hook { return hook{s} }
 
 type hook struct{ s *Service }
 
-func (h hook) BeforeFlows(_ context.Context, t *flows.Turn) (bool, error) {
+func (h hook) BeforeFlows(ctx context.Context, t *flows.Turn) (bool, error) {
 	c := t.Conversation
 	switch t.Event.Type {
 	case EventAgentConnected:
 		if !c.Helpdesk.InQueue {
+			return false, errNotWaiting
+		}
+		blocked := contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, t.Now)
+		if !blocked && h.s.gate != nil {
+			var err error
+			if blocked, err = h.s.gate(ctx, c, t.Now); err != nil {
+				return false, fmt.Errorf("checking blocks before connecting an agent: %w", err)
+			}
+		}
+		if blocked {
+			// Blocked while waiting: the entry is already dequeued, and Take
+			// moves on to the next conversation.
 			return false, errNotWaiting
 		}
 		c.Helpdesk.InQueue, c.Helpdesk.AgentConnected, c.Helpdesk.AgentEmail = false, true, t.Event.Text
