@@ -23,13 +23,13 @@ import (
 	"github.com/chatflow/chatflow/schemas"
 )
 
-// FlowFileSuffixes are the file name endings the loader treats as flows when
+// flowFileSuffixes are the file name endings the loader treats as flows when
 // it walks a directory.
-var FlowFileSuffixes = []string{".flow.yaml", ".flow.yml", ".flow.json"}
+var flowFileSuffixes = []string{".flow.yaml", ".flow.yml", ".flow.json"}
 
 // IsFlowFile reports whether a file name is a flow file by its suffix.
 func IsFlowFile(name string) bool {
-	for _, s := range FlowFileSuffixes {
+	for _, s := range flowFileSuffixes {
 		if strings.HasSuffix(name, s) {
 			return true
 		}
@@ -59,7 +59,7 @@ func NewLoader(reg *actions.Registry) (*Loader, error) {
 }
 
 // Load loads flow files and directories (walked recursively for
-// FlowFileSuffixes) into a Set. It returns every problem found; the Set is
+// flowFileSuffixes) into a Set. It returns every problem found; the Set is
 // nil when any problem is an error.
 func (l *Loader) Load(paths ...string) (*Set, Problems) {
 	files, probs := expandPaths(paths)
@@ -259,15 +259,19 @@ func (fc *fileCtx) checkSchema(root *yaml.Node) {
 	}
 }
 
-var additionalPropRE = regexp.MustCompile(`^additionalProperties '(.*)' not allowed$`)
+var (
+	additionalPropRE = regexp.MustCompile(`^additionalProperties '(.*)' not allowed$`)
+	stepPtrRE        = regexp.MustCompile(`^/steps/\d+$`)
+	casePtrRE        = regexp.MustCompile(`^/steps/\d+/branch/\d+$`)
+)
 
 func knownKeys(ptr string) []string {
 	switch {
 	case ptr == "":
 		return []string{"id", "version", "trigger", "description", "variables", "steps"}
-	case regexp.MustCompile(`^/steps/\d+$`).MatchString(ptr):
+	case stepPtrRE.MatchString(ptr):
 		return []string{"id", "say", "ask", "into", "set", "action", "params", "on_error", "branch", "else", "goto", "end"}
-	case regexp.MustCompile(`^/steps/\d+/branch/\d+$`).MatchString(ptr):
+	case casePtrRE.MatchString(ptr):
 		return []string{"if", "goto"}
 	}
 	return nil
@@ -778,13 +782,8 @@ func (sb *stepBuilder) paramsErr(st *Step, pn, an *yaml.Node, err error, dynamic
 		return
 	}
 	for _, p := range pe.Problems {
-		skip := false
-		for _, d := range dynamic {
-			if strings.HasPrefix(d, p.Pointer+"/") && strings.HasPrefix(p.Message, "missing properties") || strings.HasPrefix(d, p.Pointer) && p.Pointer != "" {
-				skip = true
-			}
-		}
-		if skip {
+		// Properties given by expressions are checked per call.
+		if p = withoutDynamic(p, dynamic); p.Message == "" {
 			continue
 		}
 		n := an
@@ -800,6 +799,28 @@ func (sb *stepBuilder) paramsErr(st *Step, pn, an *yaml.Node, err error, dynamic
 		}
 		sb.fc.errf(n, "params of %s at %s: %s", st.Action, ptr, p.Message)
 	}
+}
+
+var missingRE = regexp.MustCompile(`'([^']*)'`)
+
+// withoutDynamic drops, from a "missing properties" problem, the
+// properties given by expressions; the message is empty when none is left.
+func withoutDynamic(p actions.Problem, dynamic []string) actions.Problem {
+	if !strings.HasPrefix(p.Message, "missing properties") {
+		return p
+	}
+	var left []string
+	for _, n := range missingRE.FindAllStringSubmatch(p.Message, -1) {
+		if !slices.Contains(dynamic, p.Pointer+"/"+n[1]) {
+			left = append(left, "'"+n[1]+"'")
+		}
+	}
+	if len(left) == 0 {
+		p.Message = ""
+	} else {
+		p.Message = "missing properties: " + strings.Join(left, ", ")
+	}
+	return p
 }
 
 // exprErr reports an expression compile error at its position in the file,

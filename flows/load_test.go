@@ -119,3 +119,36 @@ func TestLoadDirAndSet(t *testing.T) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestDynamicParamsSatisfyRequired: a required parameter given by an
+// expression is not reported missing at load, but a literal one of the
+// wrong type still is.
+func TestDynamicParamsSatisfyRequired(t *testing.T) {
+	r := testRegistry(t)
+	r.Register(actions.Spec{Name: "Test.Need", New: func() actions.Action { return nopAction{} },
+		Params: []byte(`{"type":"object","required":["A","B"],"properties":{"A":{"type":"string"},"B":{"type":"integer"}}}`)})
+	l, err := flows.NewLoader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, params, want string }{
+		{"both dynamic", `{A: "=Lower('x')", B: "=1 + 1"}`, ""},
+		{"one missing", `{A: "=Lower('x')"}`, "f.flow.yaml:6:13: params of Test.Need at /: missing properties: 'B'\n"},
+		{"literal wrong type", `{A: "=Lower('x')", B: "two"}`, "f.flow.yaml:7:29: params of Test.Need at /B: expected integer, but got string\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "id: f\nversion: 1\ntrigger: message\nsteps:\n  - action: Test.Need\n    params: " + tc.params + "\n"
+			if tc.name == "literal wrong type" {
+				src = "id: f\nversion: 1\ntrigger: message\nsteps:\n  - action: Test.Need\n    params:\n      {A: \"=Lower('x')\", B: \"two\"}\n"
+			}
+			_, probs := l.LoadBytes("f.flow.yaml", []byte(src))
+			var got strings.Builder
+			for _, p := range probs {
+				got.WriteString(p.String() + "\n")
+			}
+			if got.String() != tc.want {
+				t.Errorf("problems:\n%s\nwant:\n%s", got.String(), tc.want)
+			}
+		})
+	}
+}

@@ -276,7 +276,7 @@ func (r *Runner) RunFile(ctx context.Context, file string) Result {
 			return fail("%s:%d:%d: step %d: a step is a map with one key", file, step.Line, step.Column, i+1)
 		}
 		key, arg := step.Content[0].Value, step.Content[1]
-		cmd := builtin[key]
+		cmd := builtinCommands()[key]
 		if cmd == nil {
 			cmd = sys.Commands[key]
 		}
@@ -301,7 +301,7 @@ func isExpectError(steps []*yaml.Node, i int) bool {
 
 func knownCommands(sys *System) []string {
 	var names []string
-	for k := range builtin {
+	for k := range builtinCommands() {
 		names = append(names, k)
 	}
 	for k := range sys.Commands {
@@ -311,11 +311,9 @@ func knownCommands(sys *System) []string {
 	return names
 }
 
-var builtin map[string]Command
-
-func init() {
-	// builtin is a constant table filled once; it holds no mutable state.
-	builtin = map[string]Command{
+// builtinCommands returns the commands every script has.
+func builtinCommands() map[string]Command {
+	return map[string]Command{
 		"start":              cmdStart,
 		"user":               cmdUser,
 		"bot":                cmdBot,
