@@ -15,8 +15,8 @@ func cmdActions(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("actions", flag.ContinueOnError)
 	fs.SetOutput(out)
 	asJSON := fs.Bool("json", false, "print a JSON array of {name, doc, params} for machines")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	specs := app.NewRegistry(app.Config{}).Specs()
 	if *asJSON {

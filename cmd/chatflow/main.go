@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,23 @@ import (
 
 // errFailed marks a run whose findings were already printed: exit 1.
 var errFailed = errors.New("failed")
+
+// errHelp marks a -h/--help request whose flag help was printed: exit 0.
+var errHelp = errors.New("help")
+
+// parseFlags parses a sub-command's flags: -h prints the flag help and
+// exits 0; a bad flag is a usage error (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return errHelp
+	default:
+		return usageError{err.Error()}
+	}
+}
 
 // usageError marks bad command-line usage: exit 2.
 type usageError struct{ msg string }
@@ -60,7 +78,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ue usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.Is(err, errFailed):
 		return 1

@@ -40,8 +40,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	configPath := fs.String("config", os.Getenv("CHATFLOW_CONFIG"), "YAML configuration file (env CHATFLOW_CONFIG)")
 	redisAddr := fs.String("redis-addr", os.Getenv("REDIS_ADDR"), "use Redis at these comma-separated addresses instead of the embedded store; replaces redis.addrs of the config (env REDIS_ADDR)")
 	debug := fs.Bool("debug", false, "debug logging")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	logCfg := zap.NewProductionConfig()
 	if *debug {

@@ -19,8 +19,8 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(out)
 	quiet := fs.Bool("q", false, "print errors only (no warnings, no summary)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usageError{"validate needs at least one file or directory"}
