@@ -19,7 +19,7 @@ import (
 type convRecord struct {
 	*contextstore.Conversation
 	// VarTimes lists the Vars values that were time.Time or *time.Time.
-	VarTimes []timePath `json:"VarTimes,omitempty"`
+	VarTimes []contextstore.TimePath `json:"VarTimes,omitempty"`
 	// WrittenAt is the store's clock at the write; it ages a conversation
 	// whose UpdatedAt is zero.
 	WrittenAt time.Time `json:"WrittenAt"`
@@ -48,7 +48,7 @@ func decodeConversation(v []byte) (*convRecord, error) {
 	if err := json.Unmarshal(v, rec); err != nil {
 		return nil, err
 	}
-	if err := restoreVarTimes(rec.Vars, rec.VarTimes); err != nil {
+	if err := contextstore.RestoreVarTimes(rec.Vars, rec.VarTimes); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -90,7 +90,7 @@ func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversatio
 	next := c.Version + 1
 	cp := *c // shallow: only Version differs, and nothing is retained
 	cp.Version = next
-	val, err := json.Marshal(convRecord{Conversation: &cp, VarTimes: varTimes(c.Vars), WrittenAt: now})
+	val, err := json.Marshal(convRecord{Conversation: &cp, VarTimes: contextstore.VarTimes(c.Vars), WrittenAt: now})
 	if err != nil {
 		return fmt.Errorf("%s: encoding: %w", op, err)
 	}

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -49,7 +47,7 @@ func decodeConversation(id string, vals []any) (*contextstore.Conversation, erro
 	if err := json.Unmarshal([]byte(data), &doc); err != nil {
 		return nil, fmt.Errorf("redis: decoding conversation %q: %w", id, err)
 	}
-	if err := restoreVarTimes(doc.Vars, doc.VarTimes); err != nil {
+	if err := contextstore.RestoreVarTimes(doc.Vars, doc.VarTimes); err != nil {
 		return nil, fmt.Errorf("redis: decoding conversation %q: %w", id, err)
 	}
 	doc.Version = v
@@ -68,7 +66,7 @@ func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversatio
 	}
 	cp := *c
 	cp.Version = c.Version + 1
-	data, err := json.Marshal(convDoc{Conversation: &cp, VarTimes: varTimes(c.Vars)})
+	data, err := json.Marshal(convDoc{Conversation: &cp, VarTimes: contextstore.VarTimes(c.Vars)})
 	if err != nil {
 		return fmt.Errorf("redis: encoding conversation %q: %w", c.ID, err)
 	}
@@ -233,110 +231,5 @@ func (s *Store) PutActivity(ctx context.Context, d *contextstore.ChatActivityDat
 // identical (the bolt store does the same).
 type convDoc struct {
 	*contextstore.Conversation
-	VarTimes []timePath `json:"VarTimes,omitempty"`
-}
-
-// timePath locates a time value inside Conversation.Vars: map keys, and
-// slice indexes in decimal.
-type timePath struct {
-	Path []string `json:"p"`
-	// Ptr is set when the value was a *time.Time.
-	Ptr bool `json:"ptr,omitempty"`
-}
-
-// varTimes returns the paths of the time.Time and non-nil *time.Time
-// values in vars, or nil if there are none.
-func varTimes(vars map[string]any) []timePath {
-	var out []timePath
-	var walk func(v any, path []string)
-	walk = func(v any, path []string) {
-		switch x := v.(type) {
-		case time.Time:
-			out = append(out, timePath{Path: slices.Clone(path)})
-		case *time.Time:
-			if x != nil {
-				out = append(out, timePath{Path: slices.Clone(path), Ptr: true})
-			}
-		case map[string]any:
-			for k, e := range x {
-				walk(e, append(path, k))
-			}
-		case []any:
-			for i, e := range x {
-				walk(e, append(path, strconv.Itoa(i)))
-			}
-		}
-	}
-	for k, v := range vars {
-		walk(v, []string{k})
-	}
-	return out
-}
-
-// restoreVarTimes turns the strings at paths back into times.
-func restoreVarTimes(vars map[string]any, paths []timePath) error {
-	for _, p := range paths {
-		if err := restoreAt(vars, p); err != nil {
-			return fmt.Errorf("restoring time variable %q: %w", p.Path, err)
-		}
-	}
-	return nil
-}
-
-func restoreAt(vars map[string]any, p timePath) error {
-	if len(p.Path) == 0 {
-		return fmt.Errorf("empty path")
-	}
-	var container any = vars
-	for i, step := range p.Path {
-		last := i == len(p.Path)-1
-		switch c := container.(type) {
-		case map[string]any:
-			v, ok := c[step]
-			if !ok {
-				return fmt.Errorf("no key %q", step)
-			}
-			if !last {
-				container = v
-				continue
-			}
-			t, err := parseTime(v, p.Ptr)
-			if err != nil {
-				return err
-			}
-			c[step] = t
-		case []any:
-			n, err := strconv.Atoi(step)
-			if err != nil || n < 0 || n >= len(c) {
-				return fmt.Errorf("no index %q", step)
-			}
-			if !last {
-				container = c[n]
-				continue
-			}
-			t, err := parseTime(c[n], p.Ptr)
-			if err != nil {
-				return err
-			}
-			c[n] = t
-		default:
-			return fmt.Errorf("step %q into a %T", step, container)
-		}
-	}
-	return nil
-}
-
-func parseTime(v any, ptr bool) (any, error) {
-	s, ok := v.(string)
-	if !ok {
-		return nil, fmt.Errorf("stored value is a %T, not a time string", v)
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return nil, err
-	}
-	if ptr {
-		return &t, nil
-	}
-	return t, nil
+	VarTimes []contextstore.TimePath `json:"VarTimes,omitempty"`
 }

@@ -1,4 +1,4 @@
-package bolt
+package contextstore
 
 import (
 	"fmt"
@@ -6,12 +6,14 @@ import (
 	"time"
 )
 
-// timePath locates a time value inside Conversation.Vars: map keys, and
+// TimePath locates a time value inside Conversation.Vars: map keys, and
 // slice indexes in decimal. JSON turns time.Time into a string, so without
 // this a flow variable holding a time would come back as a string and
 // break IsAfter/AddMinutes after a reload; the memory store keeps the
-// time.Time, and this keeps the two identical.
-type timePath struct {
+// time.Time, and this keeps every backend identical. Backends that store
+// JSON save VarTimes(c.Vars) beside the record and call RestoreVarTimes
+// after decoding.
+type TimePath struct {
 	Path []string `json:"p"`
 	// Ptr is set when the value was a *time.Time.
 	Ptr bool `json:"ptr,omitempty"`
@@ -19,16 +21,16 @@ type timePath struct {
 
 // varTimes returns the paths of the time.Time and non-nil *time.Time values
 // in vars, or nil if there are none.
-func varTimes(vars map[string]any) []timePath {
-	var out []timePath
+func VarTimes(vars map[string]any) []TimePath {
+	var out []TimePath
 	var walk func(v any, path []string)
 	walk = func(v any, path []string) {
 		switch x := v.(type) {
 		case time.Time:
-			out = append(out, timePath{Path: append([]string(nil), path...)})
+			out = append(out, TimePath{Path: append([]string(nil), path...)})
 		case *time.Time:
 			if x != nil {
-				out = append(out, timePath{Path: append([]string(nil), path...), Ptr: true})
+				out = append(out, TimePath{Path: append([]string(nil), path...), Ptr: true})
 			}
 		case map[string]any:
 			for k, e := range x {
@@ -46,17 +48,17 @@ func varTimes(vars map[string]any) []timePath {
 	return out
 }
 
-// restoreVarTimes turns the strings at paths back into times.
-func restoreVarTimes(vars map[string]any, paths []timePath) error {
+// RestoreVarTimes turns the strings at paths back into times.
+func RestoreVarTimes(vars map[string]any, paths []TimePath) error {
 	for _, p := range paths {
-		if err := restoreAt(vars, p); err != nil {
+		if err := restoreTimeAt(vars, p); err != nil {
 			return fmt.Errorf("restoring time variable %q: %w", p.Path, err)
 		}
 	}
 	return nil
 }
 
-func restoreAt(vars map[string]any, p timePath) error {
+func restoreTimeAt(vars map[string]any, p TimePath) error {
 	if len(p.Path) == 0 {
 		return fmt.Errorf("empty path")
 	}
@@ -73,7 +75,7 @@ func restoreAt(vars map[string]any, p timePath) error {
 				container = v
 				continue
 			}
-			t, err := parseTime(v, p.Ptr)
+			t, err := parseVarTime(v, p.Ptr)
 			if err != nil {
 				return err
 			}
@@ -87,7 +89,7 @@ func restoreAt(vars map[string]any, p timePath) error {
 				container = c[n]
 				continue
 			}
-			t, err := parseTime(c[n], p.Ptr)
+			t, err := parseVarTime(c[n], p.Ptr)
 			if err != nil {
 				return err
 			}
@@ -99,7 +101,7 @@ func restoreAt(vars map[string]any, p timePath) error {
 	return nil
 }
 
-func parseTime(v any, ptr bool) (any, error) {
+func parseVarTime(v any, ptr bool) (any, error) {
 	s, ok := v.(string)
 	if !ok {
 		return nil, fmt.Errorf("stored value is a %T, not a time string", v)
