@@ -1,21 +1,30 @@
 // Package server is chatflow's HTTP front door. This first cut serves the
 // visitor channel API (start a conversation, post a message with an
-// idempotency key, read the bot's replies) plus health and readiness
-// probes; errors are RFC 9457 problem+json, times UTC RFC 3339. The visitor
-// IP comes from the connection, or from X-Forwarded-For only behind
-// configured trusted proxies. Block reasons never appear in any response:
-// the bot's replies are the flows' neutral texts.
+// idempotency key, read the bot's replies), health and readiness probes,
+// Prometheus metrics at /metrics and its own OpenAPI 3 description at
+// /openapi.json; errors are RFC 9457 problem+json, times UTC RFC 3339. The
+// visitor IP comes from the connection, or from X-Forwarded-For only
+// behind configured trusted proxies. Block reasons never appear in any
+// response: the bot's replies are the flows' neutral texts.
+//
+// Every request is logged once (logger "http": method, route pattern,
+// status, duration, request id — never the raw path or the visitor's IP)
+// and carries a request id: the client's X-Request-Id when it is a sane
+// token, else a generated one, echoed in the X-Request-Id response header.
 package server
 
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,6 +33,7 @@ import (
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/app"
 	"github.com/chatflow/chatflow/internal/ipban"
+	"github.com/chatflow/chatflow/internal/metrics"
 )
 
 // maxBody is the largest request body accepted (64 KiB).
@@ -33,27 +43,118 @@ const maxBody = 64 << 10
 type Server struct {
 	app     *app.App
 	log     *zap.Logger
+	metrics *metrics.Metrics
+	scrape  http.Handler // serves s.metrics
 	trusted []netip.Prefix
 	mux     *http.ServeMux
 }
 
+// Option configures New.
+type Option func(*Server)
+
+// WithLogger sets the logger; the server names it "http". The default (and
+// what a nil l keeps) is the App's logger.
+func WithLogger(l *zap.Logger) Option {
+	return func(s *Server) {
+		if l != nil {
+			s.log = l.Named("http")
+		}
+	}
+}
+
+// WithMetrics makes the server count on m instead of a new metrics.Metrics
+// of its own, e.g. to share m with the executor. New registers the queue
+// length and block counters on m, so m must not be given to another Server.
+func WithMetrics(m *metrics.Metrics) Option { return func(s *Server) { s.metrics = m } }
+
+// route is one endpoint the server registers.
+type route struct {
+	method, pattern string // pattern is a ServeMux path pattern
+	handler         http.HandlerFunc
+}
+
+// routes is the one list of the server's endpoints: New registers them,
+// Routes reports them, and a test checks that /openapi.json documents
+// exactly these.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/{$}", s.index},
+		{"GET", "/healthz", s.healthz},
+		{"GET", "/readyz", s.ready},
+		{"GET", "/metrics", s.scrape.ServeHTTP},
+		{"GET", "/openapi.json", s.openAPI},
+		{"POST", "/v1/conversations", s.startConversation},
+		{"POST", "/v1/conversations/{id}/messages", s.postMessage},
+		{"GET", "/v1/conversations/{id}/messages", s.listMessages},
+	}
+}
+
 // New returns a server for a; trusted are the reverse proxies whose
 // X-Forwarded-For is believed.
-func New(a *app.App, trusted []netip.Prefix) *Server {
+func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
 	s := &Server{app: a, log: a.Logger.Named("http"), trusted: trusted, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-	s.mux.HandleFunc("GET /readyz", s.ready)
-	s.mux.HandleFunc("GET /{$}", s.index)
-	s.mux.HandleFunc("POST /v1/conversations", s.startConversation)
-	s.mux.HandleFunc("POST /v1/conversations/{id}/messages", s.postMessage)
-	s.mux.HandleFunc("GET /v1/conversations/{id}/messages", s.listMessages)
+	for _, o := range opts {
+		o(s)
+	}
+	if s.metrics == nil {
+		s.metrics = metrics.New(s.log)
+	}
+	s.scrape = s.metrics.Handler()
+	s.metrics.WatchQueues(a.Store, s.queueNames)
+	s.metrics.WatchAudit(a.Store)
+	for _, rt := range s.routes() {
+		s.mux.HandleFunc(rt.method+" "+rt.pattern, rt.handler)
+	}
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	s.mux.ServeHTTP(w, r)
+// Routes returns "METHOD /path" for every registered endpoint, with paths
+// as OpenAPI writes them ("/{$}" is "/").
+func (s *Server) Routes() []string {
+	var out []string
+	for _, rt := range s.routes() {
+		out = append(out, rt.method+" "+openAPIPath(rt.pattern))
+	}
+	return out
+}
+
+// Metrics returns the instruments the server counts on.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
+// openAPIPath turns a ServeMux path pattern into an OpenAPI path.
+func openAPIPath(p string) string { return strings.TrimSuffix(p, "{$}") }
+
+// queueNames are the queues reported by chatflow_queue_length: "default"
+// and every literal Queue of a ConnectToHelpdeskAgent step of the loaded
+// flows. A queue named by an expression is not known before it is used.
+func (s *Server) queueNames() []string {
+	names := []string{"default"}
+	for _, f := range s.app.Executor.Flows().Flows() {
+		for _, st := range f.Steps {
+			if st.Action != "ConnectToHelpdeskAgent" || st.Params == nil {
+				continue
+			}
+			if q, ok := st.Params.Prepared["Queue"].(string); ok && !slices.Contains(names, q) {
+				names = append(names, q)
+			}
+		}
+	}
+	return names
+}
+
+// openAPIDoc is the hand-written OpenAPI 3.1 document of the routes
+// (read-only; go:embed needs a package-level variable).
+//
+//go:embed openapi.json
+var openAPIDoc []byte
+
+func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPIDoc)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
@@ -63,7 +164,7 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
   POST /v1/conversations                 {"channel": "live_chat"}                -> {"id", "replies"}
   POST /v1/conversations/{id}/messages   {"text": "...", "idempotency_key": "..."} -> {"replies"}
   GET  /v1/conversations/{id}/messages                                           -> {"messages": [{"at", "from", "text"}]}
-  GET  /healthz, /readyz
+  GET  /healthz, /readyz, /metrics, /openapi.json
 `)
 }
 
@@ -95,9 +196,9 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	id := newID()
 	ev := flows.Event{Type: flows.EventStart, ConversationID: id, Channel: req.Channel, VisitorIP: s.clientIP(r)}
-	res, err := s.app.Executor.Handle(r.Context(), ev)
+	res, err := s.turn(r.Context(), ev)
 	if err != nil {
-		s.turnError(w, err)
+		s.turnError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, turnReply{ID: id, Replies: nonNil(res.Replies), Waiting: res.Waiting})
@@ -124,9 +225,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		key = r.Header.Get("Idempotency-Key")
 	}
-	res, err := s.app.Executor.Handle(r.Context(), flows.Event{Type: flows.EventMessage, ConversationID: id, Text: req.Text, Key: key, VisitorIP: s.clientIP(r)})
+	res, err := s.turn(r.Context(), flows.Event{Type: flows.EventMessage, ConversationID: id, Text: req.Text, Key: key, VisitorIP: s.clientIP(r)})
 	if err != nil {
-		s.turnError(w, err)
+		s.turnError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, turnReply{ID: id, Replies: nonNil(res.Replies), Waiting: res.Waiting, Duplicate: res.Duplicate})
@@ -149,7 +250,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.turnError(w, err)
+		s.turnError(w, r, err)
 		return
 	}
 	out := make([]message, 0, len(c.Transcript))
@@ -162,7 +263,26 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "messages": out})
 }
 
-func (s *Server) turnError(w http.ResponseWriter, err error) {
+// turn runs one turn and counts it.
+func (s *Server) turn(ctx context.Context, ev flows.Event) (*flows.TurnResult, error) {
+	start := time.Now()
+	res, err := s.app.Executor.Handle(ctx, ev)
+	took := time.Since(start)
+	outcome := metrics.TurnOutcome(res, err)
+	s.metrics.ObserveTurn(ev.Type, outcome, took)
+	if ce := s.log.Check(zap.DebugLevel, "turn"); ce != nil {
+		n := 0
+		if res != nil {
+			n = len(res.Replies)
+		}
+		ce.Write(zap.String("request_id", RequestID(ctx)), zap.String("event", string(ev.Type)),
+			zap.String("conversation", ev.ConversationID), zap.String("outcome", outcome),
+			zap.Int("replies", n), zap.Duration("took", took))
+	}
+	return res, err
+}
+
+func (s *Server) turnError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, flows.ErrConversationEnded):
 		problem(w, http.StatusConflict, "conversation ended", "this conversation has ended; start a new one")
@@ -170,7 +290,7 @@ func (s *Server) turnError(w http.ResponseWriter, err error) {
 		problem(w, http.StatusServiceUnavailable, "store unavailable", "please retry")
 	default:
 		// Flow errors may name internal details: log them, answer neutrally.
-		s.log.Error("turn failed", zap.Error(err))
+		s.log.Error("turn failed", zap.String("request_id", RequestID(r.Context())), zap.Error(err))
 		problem(w, http.StatusInternalServerError, "turn failed", "the bot could not answer; please retry")
 	}
 }

@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// RequestIDHeader carries the request id, in both directions.
+const RequestIDHeader = "X-Request-Id"
+
+// maxRequestIDLen is the longest client-sent request id that is kept.
+const maxRequestIDLen = 128
+
+type requestIDKey struct{}
+
+// RequestID returns the request id of a request's context, or "" outside
+// a request served by Server.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// ServeHTTP implements http.Handler: it gives the request an id, limits
+// the body to 64 KiB, serves it, then counts and logs it once.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get(RequestIDHeader)
+	if !saneRequestID(id) {
+		id = newRequestID()
+	}
+	w.Header().Set(RequestIDHeader, id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	rec := &recorder{ResponseWriter: w}
+	s.mux.ServeHTTP(rec, r) // sets r.Pattern when a route matched
+
+	took := time.Since(start)
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	method, route := metricMethod(r.Method), routeOf(r.Pattern)
+	s.metrics.ObserveHTTP(method, route, status, took)
+	level := zap.InfoLevel
+	if status >= 500 {
+		level = zap.ErrorLevel
+	}
+	if ce := s.log.Check(level, "request"); ce != nil {
+		ce.Write(
+			zap.String("request_id", id),
+			zap.String("method", method),
+			zap.String("route", route),
+			zap.Int("status", status),
+			zap.Duration("duration", took),
+			zap.Int64("bytes", rec.bytes),
+		)
+	}
+}
+
+// routeOf returns the path of a matched ServeMux pattern as OpenAPI
+// writes it ("POST /v1/conversations/{id}/messages" →
+// "/v1/conversations/{id}/messages"), or "unmatched" when no route
+// matched (404, 405): the raw path would give every conversation its own
+// metric series and its id to the logs.
+func routeOf(pattern string) string {
+	if pattern == "" {
+		return "unmatched"
+	}
+	if _, path, ok := strings.Cut(pattern, " "); ok {
+		pattern = path
+	}
+	return openAPIPath(pattern)
+}
+
+// metricMethod keeps the method label to a bounded set.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// saneRequestID reports whether a client-sent request id is kept: 1 to
+// 128 ASCII letters, digits, '-', '_', '.' or ':' (UUIDs, ULIDs, the ids
+// of common proxies). Anything else is replaced, so logs cannot be
+// forged or flooded through the header.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns 32 random hex digits.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails since Go 1.24
+	return hex.EncodeToString(b[:])
+}
+
+// recorder remembers the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+// WriteHeader records the status.
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write records the size (and an implicit 200).
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Flush forwards to the underlying writer when it can flush (streaming).
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		if r.status == 0 {
+			r.status = http.StatusOK
+		}
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
