@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/suggest"
 	"github.com/chatflow/chatflow/schemas"
 )
 
@@ -230,13 +231,12 @@ func (r *Registry) lookup(name string) (*entry, error) {
 // Suggest returns the registered name closest to name, or "" if none is
 // close; lint uses it for "did you mean".
 func (r *Registry) Suggest(name string) string {
-	best, bestD := "", len(name)/2+1
-	for _, s := range r.Specs() {
-		if d := levenshtein(strings.ToLower(name), strings.ToLower(s.Name)); d < bestD {
-			best, bestD = s.Name, d
-		}
+	specs := r.Specs()
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
 	}
-	return best
+	return suggest.Closest(name, names, len(name)/2)
 }
 
 // Prepare validates params (in the JSON data model; see schemas.Normalize)
@@ -321,24 +321,4 @@ func (r *Registry) Close() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

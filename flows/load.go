@@ -20,6 +20,7 @@ import (
 
 	"github.com/chatflow/chatflow/actions"
 	"github.com/chatflow/chatflow/flows/expression"
+	"github.com/chatflow/chatflow/internal/suggest"
 	"github.com/chatflow/chatflow/schemas"
 )
 
@@ -352,33 +353,7 @@ func keyNode(n *yaml.Node, key string) *yaml.Node {
 }
 
 func closest(name string, candidates []string) string {
-	best, bestD := "", len(name)/2+1
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Closest(name, candidates, len(name)/2)
 }
 
 // build walks the document into a Flow, compiling what it can and reporting

@@ -157,7 +157,7 @@ func Compile(src string, opts Options) (*Program, error) {
 			if off > 0 && src[off-1] == '@' {
 				off--
 			}
-			return nil, newError(src, off, "undeclared variable @"+ref.name+suggest(ref.name, opts.declaredNames(), "@"))
+			return nil, newError(src, off, "undeclared variable @"+ref.name+suggestion(ref.name, opts.declaredNames(), "@"))
 		}
 	}
 	if err != nil {
@@ -303,12 +303,12 @@ func (p *Program) rewriteMessage(msg string) string {
 		if typ, field, ok := strings.Cut(rest, " has no field "); ok {
 			name := typ[strings.LastIndexByte(typ, '.')+1:]
 			if ent, ok := lookupEntity(name); ok {
-				return "[[" + name + "]] has no field " + field + suggest(field, fieldNames(ent.typ), "")
+				return "[[" + name + "]] has no field " + field + suggestion(field, fieldNames(ent.typ), "")
 			}
 		}
 	}
 	if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
-		return msg + suggest(name, append(entityNames(), functionNames()...), "")
+		return msg + suggestion(name, append(entityNames(), functionNames()...), "")
 	}
 	msg = strings.ReplaceAll(msg, "<nil>", "null")
 	msg = strings.ReplaceAll(msg, "cannot use nil as", "cannot use null as")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/chatflow/chatflow/internal/suggest"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -96,48 +98,12 @@ func (e *Error) Unwrap() error {
 	return e.err
 }
 
-// suggest returns " (did you mean X?)" when one of candidates is close to
-// name, or "".
-func suggest(name string, candidates []string, prefix string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if c == name {
-			continue
-		}
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if d < bestDist && d <= max(1, len(name)/3) {
-			best, bestDist = c, d
-		}
-	}
+// suggestion returns " (did you mean X?)" when one of candidates is close
+// to name, or "".
+func suggestion(name string, candidates []string, prefix string) string {
+	best := suggest.Closest(name, candidates, min(2, max(1, len(name)/3)))
 	if best == "" {
 		return ""
 	}
 	return " (did you mean " + prefix + best + "?)"
-}
-
-// editDistance is the optimal string alignment distance between a and b
-// (Levenshtein plus adjacent transpositions, so "Nmae" is 1 from "Name"),
-// in bytes.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

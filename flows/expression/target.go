@@ -59,11 +59,11 @@ func ParseTarget(s string, opts Options) (*Target, error) {
 		return parseVarTarget(s, start, name, opts)
 	}
 	if !isEntity {
-		return nil, newError(s, entityOff, "unknown entity [["+name+"]]"+suggest(name, entityNames(), ""))
+		return nil, newError(s, entityOff, "unknown entity [["+name+"]]"+suggestion(name, entityNames(), ""))
 	}
 	f, ok := ent.typ.FieldByName(field)
 	if !ok || !f.IsExported() || f.Tag.Get("expr") == "-" {
-		return nil, newError(s, entityOff+len(name)+brackets+1, "[["+name+"]] has no field "+field+suggest(field, fieldNames(ent.typ), ""))
+		return nil, newError(s, entityOff+len(name)+brackets+1, "[["+name+"]] has no field "+field+suggestion(field, fieldNames(ent.typ), ""))
 	}
 	return &Target{
 		src:       s,
@@ -77,7 +77,7 @@ func ParseTarget(s string, opts Options) (*Target, error) {
 
 func parseVarTarget(s string, off int, name string, opts Options) (*Target, error) {
 	if !opts.declared(name) {
-		return nil, newError(s, off, "undeclared variable @"+name+suggest(name, opts.declaredNames(), "@"))
+		return nil, newError(s, off, "undeclared variable @"+name+suggestion(name, opts.declaredNames(), "@"))
 	}
 	return &Target{src: s, varName: name, isVariable: true}, nil
 }
