@@ -118,6 +118,12 @@ type AfterHook interface {
 	AfterFlows(ctx context.Context, t *Turn) error
 }
 
+// ActionObserver is implemented by hooks that want to know about every
+// action call, e.g. to record its latency.
+type ActionObserver interface {
+	ActionDone(ctx context.Context, action string, took time.Duration, err error)
+}
+
 // Turn is the state of a turn, given to hooks.
 type Turn struct {
 	Event        Event
@@ -545,8 +551,14 @@ func (e *Executor) callAction(ctx context.Context, t *Turn, f *Flow, st *Step, r
 	if call.Silenced() {
 		t.silenced = true
 	}
+	took := time.Since(start)
+	for _, h := range e.opts.Hooks {
+		if o, ok := h.(ActionObserver); ok {
+			o.ActionDone(ctx, st.Action, took, err)
+		}
+	}
 	if ce := e.log.Check(zap.DebugLevel, "action"); ce != nil {
-		ce.Write(zap.String("action", st.Action), zap.Duration("took", time.Since(start)), zap.Error(err))
+		ce.Write(zap.String("action", st.Action), zap.Duration("took", took), zap.Error(err))
 	}
 	return res, err
 }

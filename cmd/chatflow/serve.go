@@ -19,7 +19,9 @@ import (
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/contextstore/bolt"
 	redisstore "github.com/chatflow/chatflow/contextstore/redis"
+	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/metrics"
 	"github.com/chatflow/chatflow/internal/privacy"
 	"github.com/chatflow/chatflow/internal/server"
 )
@@ -103,7 +105,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, app.Options{Store: store, FlowPaths: strings.Split(*flowsDir, ","), Logger: log, Config: cfg, EncryptionKey: key})
+	m := metrics.New(log)
+	a, err := app.New(ctx, app.Options{Store: store, FlowPaths: strings.Split(*flowsDir, ","), Logger: log, Config: cfg, EncryptionKey: key, Hooks: []flows.Hook{m.Hook()}})
 	if err != nil {
 		return err
 	}
@@ -128,7 +131,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		trusted = append(trusted, p)
 	}
 	srv := &http.Server{
-		Handler:           server.New(a, trusted),
+		Handler:           server.New(a, trusted, server.WithLogger(log), server.WithMetrics(m)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

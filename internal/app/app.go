@@ -34,6 +34,8 @@ type Options struct {
 	// Logger defaults to zap.NewNop().
 	Logger *zap.Logger
 	Config Config
+	// Hooks are extra executor hooks (e.g. metrics), run after the built-in ones.
+	Hooks []flows.Hook
 	// EncryptionKey is used when neither the config nor
 	// CHATFLOW_ENCRYPTION_KEY gives one; nil means a random key (fine for
 	// tests and `chatflow run`, whose data does not outlive the process).
@@ -120,7 +122,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Registry: a.Registry,
 		Logger:   o.Logger,
 		Clock:    o.Clock,
-		Hooks:    []flows.Hook{a.Helpdesk.Hook(), liftHook{a.Blocking}},
+		Hooks:    append([]flows.Hook{a.Helpdesk.Hook(), liftHook{a.Blocking}}, o.Hooks...),
 	})
 	if err != nil {
 		return nil, err

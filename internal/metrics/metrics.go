@@ -173,3 +173,21 @@ func (l promLogger) Println(v ...any) {
 func scrapeContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), ScrapeTimeout)
 }
+
+// Hook returns an executor hook that records the latency and outcome of
+// every action call (chatflow_action_duration_seconds). Pass it in
+// app.Options.Hooks and the same Metrics to the server.
+func (m *Metrics) Hook() flows.Hook { return actionHook{m} }
+
+type actionHook struct{ m *Metrics }
+
+var (
+	_ flows.Hook           = actionHook{}
+	_ flows.ActionObserver = actionHook{}
+)
+
+func (actionHook) BeforeFlows(context.Context, *flows.Turn) (bool, error) { return false, nil }
+
+func (h actionHook) ActionDone(_ context.Context, action string, took time.Duration, err error) {
+	h.m.ObserveAction(action, took, err)
+}
