@@ -245,6 +245,7 @@ type Store interface {
 	BlockStore
 	AuditLog
 	QueueStore
+	AccountStore
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

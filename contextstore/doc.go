@@ -2,8 +2,8 @@
 // storage backends implement: the per-conversation context (with the
 // specification's system entities ConversationInfo, ChatUser, AgentFeedback and
 // HelpdeskClient), the per-user ChatActivityData entity, blocks (the Live Chat
-// Blacklist, conversation, IP and IP-range bans), the audit log and the helpdesk
-// waiting queue.
+// Blacklist, conversation, IP and IP-range bans), the audit log, the helpdesk
+// waiting queue and the staff accounts of the HTTP API (hashed tokens only).
 //
 // Backends live in sub-packages (memory, bolt, redis) and must all pass the
 // conformance suite in contextstore/storetest. Backend errors are translated

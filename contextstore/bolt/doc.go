@@ -41,6 +41,8 @@
 //	queues                 prefixKey(queue) + 20-digit sequence → QueueEntry
 //	queue_members          prefixKey(queue) + conversation id → key in queues
 //	meta                   "schema" → "1"; "bans_version" → decimal counter
+//	accounts               account id → Account (created by the first account write)
+//	accounts_by_token      TokenHash → account id (idem)
 //
 // Sequences come from bucket.NextSequence, which is stored with the bucket,
 // so they never repeat across restarts. Empty index values (a block without

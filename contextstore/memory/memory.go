@@ -29,6 +29,8 @@ type Store struct {
 	auditSeq int64
 
 	queues map[string][]contextstore.QueueEntry // oldest first
+
+	accounts accountTable // see accounts.go
 }
 
 var _ contextstore.Store = (*Store)(nil)
@@ -40,6 +42,7 @@ func New() *Store {
 		activity: map[string]*contextstore.ChatActivityData{},
 		blocks:   map[string]*contextstore.Block{},
 		queues:   map[string][]contextstore.QueueEntry{},
+		accounts: newAccountTable(),
 	}
 }
 
@@ -73,6 +76,7 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.convs, s.convIDs, s.activity, s.blocks, s.blockIDs, s.audit, s.queues = nil, nil, nil, nil, nil, nil, nil
+	s.accounts = accountTable{}
 	return nil
 }
 

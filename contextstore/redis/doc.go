@@ -36,11 +36,15 @@
 //	P{queue:<name>}:data      hash conversation id -> queue entry JSON
 //	P{queue:<name>}:seq       the queue's sequence counter
 //	P{queue:<name>}:claim:<t> the entry a dequeue took (1 minute)
+//	P{accounts}:data          hash account id -> account JSON (with its Version)
+//	P{accounts}:ids           sorted set of all account ids (score 0)
+//	P{accounts}:token         hash TokenHash -> account id (the token index)
+//	P{accounts}:claim:<token> marks an account write as done (1 minute)
 //	Pbans                     pub/sub channel of ban changes (not a key)
 //
 // A turn touches one slot for its context: the conversation's own tag, so
-// conversations spread over the cluster. Blocks, the audit log and each
-// queue live in one slot each, which keeps their indexes consistent with
+// conversations spread over the cluster. Blocks, the audit log, the accounts
+// and each queue live in one slot each, which keeps their indexes consistent with
 // their data (every write is one script) at the price of putting each on
 // a single node; that node can be scaled with replicas for reads.
 //

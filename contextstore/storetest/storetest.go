@@ -11,7 +11,7 @@ import (
 // Run runs the conformance suite against the stores newStore makes. Each call
 // of newStore must return a fresh, empty store; the factory registers its own
 // cleanup with t.Cleanup. Subtests are grouped by area (Conversations,
-// Activity, Blocks, Audit, Queue, ...) and never run in parallel.
+// Activity, Blocks, Audit, Queue, Accounts, ...) and never run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) contextstore.Store) {
 	t.Helper()
 	t.Run("Ping", func(t *testing.T) {
@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) contextstore.Store) {
 	t.Run("BansVersion", func(t *testing.T) { testBansVersion(t, newStore) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStore) })
+	t.Run("Accounts", func(t *testing.T) { testAccounts(t, newStore) })
 }
 
 // t0 is the suite's reference time; tests never read the clock.
