@@ -47,6 +47,7 @@ type Server struct {
 	scrape  http.Handler // serves s.metrics
 	trusted []netip.Prefix
 	mux     *http.ServeMux
+	auth    Authenticator // nil: the agent and admin APIs answer 401
 }
 
 // Option configures New.
@@ -86,6 +87,24 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/conversations", s.startConversation},
 		{"POST", "/v1/conversations/{id}/messages", s.postMessage},
 		{"GET", "/v1/conversations/{id}/messages", s.listMessages},
+
+		{"GET", "/v1/agent/queues/{queue}", s.require(RoleAgent, "queue.list", s.agentQueue)},
+		{"POST", "/v1/agent/queues/{queue}/take", s.require(RoleAgent, "queue.take", s.agentTake)},
+		{"POST", "/v1/agent/conversations/{id}/messages", s.require(RoleAgent, "conversation.message", s.agentSay)},
+		{"POST", "/v1/agent/conversations/{id}/disconnect", s.require(RoleAgent, "conversation.disconnect", s.agentDisconnect)},
+		{"POST", "/v1/agent/conversations/{id}/block", s.require(RoleAgent, "conversation.block", s.agentBlock)},
+
+		{"GET", "/v1/admin/blocks", s.require(RoleSupervisor, "block.list", s.adminListBlocks)},
+		{"GET", "/v1/admin/blocks.csv", s.require(RoleSupervisor, "block.export", s.adminBlocksCSV)},
+		{"GET", "/v1/admin/blocks/search", s.require(RoleSupervisor, "block.search", s.adminSearchBlocks)},
+		{"GET", "/v1/admin/blocks/{id}", s.require(RoleSupervisor, "block.get", s.adminGetBlock)},
+		{"POST", "/v1/admin/blocks", s.require(RoleSupervisor, "block.create", s.adminCreateBlock)},
+		{"POST", "/v1/admin/blocks/{id}/renew", s.require(RoleSupervisor, "block.renew", s.adminRenewBlock)},
+		{"PATCH", "/v1/admin/blocks/{id}", s.require(RoleSupervisor, "block.edit", s.adminEditBlock)},
+		{"POST", "/v1/admin/blocks/{id}/lift", s.require(RoleSupervisor, "block.lift", s.adminLiftBlock)},
+		{"POST", "/v1/admin/users/{id}/unblock", s.require(RoleSupervisor, "user.unblock", s.adminUnblockUser)},
+		{"GET", "/v1/admin/users/{id}", s.require(RoleSupervisor, "user.get", s.adminGetUser)},
+		{"GET", "/v1/admin/audit", s.require(RoleSupervisor, "audit.list", s.adminAudit)},
 	}
 }
 

@@ -1,0 +1,420 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/blocking"
+	"github.com/chatflow/chatflow/internal/helpdesk"
+)
+
+// Role is a staff member's role: RoleAgent < RoleSupervisor < RoleAdmin.
+// It mirrors internal/auth's Role until that package lands; then Role,
+// Principal and the two sentinels become aliases of auth's, and
+// *auth.Service satisfies Authenticator as it is.
+type Role string
+
+// The roles, weakest first.
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// AtLeast reports whether r is min or stronger; an unknown role is
+// weaker than every known one.
+func (r Role) AtLeast(min Role) bool { return roleRank(r) >= roleRank(min) && roleRank(r) > 0 }
+
+func roleRank(r Role) int {
+	switch r {
+	case RoleAgent:
+		return 1
+	case RoleSupervisor:
+		return 2
+	case RoleAdmin:
+		return 3
+	}
+	return 0
+}
+
+// Principal is the authenticated staff member behind a request.
+type Principal struct {
+	ID, Name, Email string
+	Role            Role
+}
+
+// Sentinel errors of an Authenticator.
+var (
+	// ErrUnauthenticated: the bearer token is missing or unknown.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrForbidden: the principal's role is too low.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// Authenticator checks the bearer tokens of the agent and admin APIs and
+// records denials; *auth.Service implements it.
+type Authenticator interface {
+	// Authenticate returns the principal of a bearer token, or an error
+	// wrapping ErrUnauthenticated.
+	Authenticate(ctx context.Context, bearer string) (Principal, error)
+	// Deny records an audit event ("auth.deny") for a refused request.
+	Deny(ctx context.Context, p Principal, action, target string)
+}
+
+// WithAuth enables the agent and admin APIs with a as the token checker.
+// Without it those routes answer 401.
+func WithAuth(a Authenticator) Option { return func(s *Server) { s.auth = a } }
+
+// bearerToken returns the token of an "Authorization: Bearer …" header.
+func bearerToken(h http.Header) (string, bool) {
+	v := h.Get("Authorization")
+	scheme, tok, ok := strings.Cut(v, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+// staffHandler is a handler of the agent or admin API.
+type staffHandler func(w http.ResponseWriter, r *http.Request, p Principal)
+
+// require wraps h: the request needs a bearer token of a principal whose
+// role is at least min, else 401 or 403 (the 403 is recorded with Deny,
+// naming action and the target from the path).
+func (s *Server) require(min Role, action string, h staffHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		if !p.Role.AtLeast(min) {
+			s.deny(w, r, p, action, min)
+			return
+		}
+		h(w, r, p)
+	}
+}
+
+// authenticate answers 401 and returns false when the request carries no
+// valid bearer token.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Principal, bool) {
+	if s.auth == nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="chatflow"`)
+		problem(w, http.StatusUnauthorized, "authentication required", "staff authentication is not configured on this server")
+		return Principal{}, false
+	}
+	tok, ok := bearerToken(r.Header)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="chatflow"`)
+		problem(w, http.StatusUnauthorized, "authentication required", "send Authorization: Bearer <token>")
+		return Principal{}, false
+	}
+	p, err := s.auth.Authenticate(r.Context(), tok)
+	if err != nil {
+		if !errors.Is(err, ErrUnauthenticated) {
+			s.log.Error("authenticating", zap.String("request_id", RequestID(r.Context())), zap.Error(err))
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="chatflow", error="invalid_token"`)
+		problem(w, http.StatusUnauthorized, "authentication required", "the bearer token is not valid")
+		return Principal{}, false
+	}
+	return p, true
+}
+
+// deny answers 403 and records the denial.
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, p Principal, action string, min Role) {
+	target := r.PathValue("id")
+	if target == "" {
+		target = r.PathValue("queue")
+	}
+	s.auth.Deny(r.Context(), p, action, target)
+	problem(w, http.StatusForbidden, "forbidden", fmt.Sprintf("%s needs the %s role; you are %s", action, min, p.Role))
+}
+
+// fieldError is one entry of a problem's errors array.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// fieldProblem answers status with an errors array naming every field.
+func fieldProblem(w http.ResponseWriter, status int, title string, errs []fieldError) {
+	parts := make([]string, len(errs))
+	for i, e := range errs {
+		parts[i] = e.Field + ": " + e.Message
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"type": "about:blank", "title": title, "status": status,
+		"detail": strings.Join(parts, "; "), "errors": errs,
+	})
+}
+
+// serviceError answers an error of the blocking or helpdesk service:
+// validation 422 with the field problems, unknown id 404, state conflicts
+// 409, an unreachable store 503, anything else 500 (logged, not shown).
+func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if ve, ok := errors.AsType[*blocking.ValidationError](err); ok {
+		errs := make([]fieldError, len(ve.Problems))
+		for i, p := range ve.Problems {
+			errs[i] = fieldError{Field: p.Field, Message: p.Message}
+		}
+		fieldProblem(w, http.StatusUnprocessableEntity, "invalid "+what, errs)
+		return
+	}
+	switch {
+	case errors.Is(err, contextstore.ErrNotFound):
+		problem(w, http.StatusNotFound, "no such "+what, err.Error())
+	case errors.Is(err, blocking.ErrNotActive), errors.Is(err, blocking.ErrLifted), errors.Is(err, blocking.ErrPurged):
+		problem(w, http.StatusConflict, what+" cannot be changed", err.Error())
+	case errors.Is(err, contextstore.ErrUnavailable):
+		problem(w, http.StatusServiceUnavailable, "store unavailable", "please retry")
+	default:
+		s.log.Error(what+" failed", zap.String("request_id", RequestID(r.Context())), zap.Error(err))
+		problem(w, http.StatusInternalServerError, what+" failed", "an internal error occurred; please retry")
+	}
+}
+
+// queueEntry is one waiting conversation of the agent's queue view.
+type queueEntry struct {
+	ConversationID string `json:"conversation_id"`
+	EnqueuedAt     string `json:"enqueued_at"`
+	WaitingSeconds int64  `json:"waiting_seconds"`
+}
+
+func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, _ Principal) {
+	q := r.PathValue("queue")
+	list, err := s.app.Helpdesk.Waiting(r.Context(), q)
+	if err != nil {
+		s.serviceError(w, r, "queue", fmt.Errorf("listing queue %q: %w", q, err))
+		return
+	}
+	now := s.app.Clock()
+	out := make([]queueEntry, len(list))
+	for i, e := range list {
+		out[i] = queueEntry{
+			ConversationID: e.ConversationID,
+			EnqueuedAt:     e.EnqueuedAt.UTC().Format(time.RFC3339),
+			WaitingSeconds: max(0, int64(now.Sub(e.EnqueuedAt)/time.Second)),
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queue": q, "waiting": out})
+}
+
+// transcript is a conversation's messages as an agent sees them (system
+// lines included).
+func transcript(c *contextstore.Conversation) []message {
+	out := make([]message, 0, len(c.Transcript))
+	for _, m := range c.Transcript {
+		out = append(out, message{At: m.At.UTC().Format(time.RFC3339Nano), From: m.From, Text: m.Text})
+	}
+	return out
+}
+
+func (s *Server) agentTake(w http.ResponseWriter, r *http.Request, p Principal) {
+	q := r.PathValue("queue")
+	c, err := s.app.Helpdesk.Take(r.Context(), q, p.Email)
+	if errors.Is(err, helpdesk.ErrQueueEmpty) {
+		problem(w, http.StatusNotFound, "queue empty", fmt.Sprintf("no conversation is waiting in queue %q", q))
+		return
+	}
+	if err != nil {
+		s.serviceError(w, r, "conversation", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "queue": q, "messages": transcript(c)})
+}
+
+// agentConversation loads the conversation of the path and checks that
+// p is the agent connected to it; it answers the error otherwise.
+func (s *Server) agentConversation(w http.ResponseWriter, r *http.Request, p Principal, action string) (*contextstore.Conversation, bool) {
+	id := r.PathValue("id")
+	c, err := s.app.Store.GetConversation(r.Context(), id)
+	if errors.Is(err, contextstore.ErrNotFound) {
+		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist", id))
+		return nil, false
+	}
+	if err != nil {
+		s.serviceError(w, r, "conversation", err)
+		return nil, false
+	}
+	if !c.Helpdesk.AgentConnected {
+		problem(w, http.StatusConflict, "no agent connected", fmt.Sprintf("conversation %q has no agent connected; take it from its queue first", id))
+		return nil, false
+	}
+	if c.Helpdesk.AgentEmail != p.Email && !p.Role.AtLeast(RoleSupervisor) {
+		s.deny(w, r, p, action, RoleSupervisor)
+		return nil, false
+	}
+	return c, true
+}
+
+func (s *Server) agentSay(w http.ResponseWriter, r *http.Request, p Principal) {
+	var req struct {
+		Text string `json:"text"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		fieldProblem(w, http.StatusUnprocessableEntity, "invalid message", []fieldError{{"text", "required: must not be empty"}})
+		return
+	}
+	c, ok := s.agentConversation(w, r, p, "conversation.message")
+	if !ok {
+		return
+	}
+	if err := s.app.Helpdesk.Say(r.Context(), c.ID, p.Email, req.Text); err != nil {
+		s.turnError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "sent": true})
+}
+
+// disconnectRequest is the agent's feedback when leaving a chat.
+type disconnectRequest struct {
+	Block          bool   `json:"block"`
+	ReasonCategory string `json:"reason_category"`
+	Notes          string `json:"notes"`
+	Minutes        int    `json:"minutes"`
+	Spam           bool   `json:"spam"`
+	Rating         int    `json:"rating"`
+}
+
+func (d disconnectRequest) problems() []fieldError {
+	var errs []fieldError
+	if d.Block && !slices.Contains(blocking.Categories(), d.ReasonCategory) {
+		errs = append(errs, fieldError{"reason_category", fmt.Sprintf("required with block: one of %s", strings.Join(blocking.Categories(), ", "))})
+	}
+	if d.Minutes < 0 || d.Minutes > blocking.MaxMinutes {
+		errs = append(errs, fieldError{"minutes", fmt.Sprintf("%d is out of range 0..%d (0: the flow's default)", d.Minutes, blocking.MaxMinutes)})
+	}
+	if d.Rating < 0 || d.Rating > 5 {
+		errs = append(errs, fieldError{"rating", fmt.Sprintf("%d is out of range 0..5", d.Rating)})
+	}
+	if len(d.Notes) > 4000 {
+		errs = append(errs, fieldError{"notes", "longer than 4000 bytes"})
+	}
+	return errs
+}
+
+func (s *Server) agentDisconnect(w http.ResponseWriter, r *http.Request, p Principal) {
+	var req disconnectRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if errs := req.problems(); len(errs) > 0 {
+		fieldProblem(w, http.StatusUnprocessableEntity, "invalid feedback", errs)
+		return
+	}
+	c, ok := s.agentConversation(w, r, p, "conversation.disconnect")
+	if !ok {
+		return
+	}
+	res, err := s.app.Helpdesk.Disconnect(r.Context(), c.ID, contextstore.AgentFeedback{
+		AgentEmail: p.Email, Block: req.Block, ReasonCategory: req.ReasonCategory, Notes: req.Notes,
+		BlockIntervalMinutes: req.Minutes, MarkSpam: req.Spam, Rating: req.Rating,
+	})
+	if err != nil {
+		s.turnError(w, r, err)
+		return
+	}
+	blocked := false
+	if after, err := s.app.Store.GetConversation(r.Context(), c.ID); err == nil {
+		blocked = contextstore.IsActiveAt(after.Info.LiveChatBlockedUntil, s.app.Clock())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "replies": nonNil(res.Replies), "blocked": blocked})
+}
+
+// agentBlockRequest is an agent's direct block of the current customer.
+type agentBlockRequest struct {
+	Target         string `json:"target"`
+	Period         string `json:"period"`
+	ReasonCategory string `json:"reason_category"`
+	Notes          string `json:"notes"`
+}
+
+func (s *Server) agentBlock(w http.ResponseWriter, r *http.Request, p Principal) {
+	var req agentBlockRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	var errs []fieldError
+	per, err := blocking.ParsePeriod(req.Period)
+	if ve, ok := errors.AsType[*blocking.ValidationError](err); ok {
+		for _, fp := range ve.Problems {
+			errs = append(errs, fieldError{fp.Field, fp.Message})
+		}
+	}
+	switch req.Target {
+	case "user", "conversation", "ip":
+	default:
+		errs = append(errs, fieldError{"target", fmt.Sprintf("%q is not a target; use user, conversation or ip", req.Target)})
+	}
+	if len(errs) > 0 {
+		fieldProblem(w, http.StatusUnprocessableEntity, "invalid block", errs)
+		return
+	}
+	id := r.PathValue("id")
+	c, err := s.app.Store.GetConversation(r.Context(), id)
+	if err != nil {
+		s.serviceError(w, r, "conversation", fmt.Errorf("conversation %q: %w", id, err))
+		return
+	}
+	nb := blocking.NewBlock{
+		Kind: contextstore.BlockKind(req.Target), ConversationID: c.ID, Period: per,
+		ReasonCategory: req.ReasonCategory, Notes: req.Notes, Actor: p.Email,
+	}
+	switch req.Target {
+	case "user":
+		if !c.User.IsAuthenticated || c.User.UserID == "" {
+			fieldProblem(w, http.StatusUnprocessableEntity, "invalid block", []fieldError{{"target", "the customer is anonymous: block the conversation or the ip"}})
+			return
+		}
+		nb.UserID = c.User.UserID
+	case "ip":
+		if c.Info.VisitorIP == "" {
+			fieldProblem(w, http.StatusUnprocessableEntity, "invalid block", []fieldError{{"target", "the conversation has no visitor ip"}})
+			return
+		}
+		nb.IP = c.Info.VisitorIP
+		if c.User.IsAuthenticated {
+			nb.UserID = c.User.UserID
+		}
+	}
+	b, err := s.app.Blocking.Create(r.Context(), nb)
+	if !s.stored(w, r, "block", b, err) {
+		return
+	}
+	v, err := s.app.Blocking.Get(r.Context(), b.ID)
+	if err != nil {
+		s.serviceError(w, r, "block", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, blockOut(v))
+}
+
+// stored answers err unless it only says that a follow-up of a saved
+// change failed (blocking.ErrIncomplete with the block), which is logged.
+func (s *Server) stored(w http.ResponseWriter, r *http.Request, what string, b *contextstore.Block, err error) bool {
+	if err == nil {
+		return true
+	}
+	if b != nil && errors.Is(err, blocking.ErrIncomplete) {
+		s.log.Warn("follow-up of a block change failed", zap.String("request_id", RequestID(r.Context())), zap.String("block", b.ID), zap.Error(err))
+		return true
+	}
+	s.serviceError(w, r, what, err)
+	return false
+}
