@@ -381,11 +381,12 @@ func TestEndToEndBlockAndLift(t *testing.T) {
 	var denials struct {
 		Events []struct {
 			Actor   string            `json:"actor"`
+			Subject string            `json:"subject"`
 			Details map[string]string `json:"details"`
 		} `json:"events"`
 	}
 	e.must(t, http.StatusOK, &denials, superTok, "GET", "/v1/admin/audit?action=auth.deny", "")
-	if len(denials.Events) != 1 || denials.Events[0].Actor != "ann@acme.test" || denials.Events[0].Details["target"] != blk.ID {
+	if len(denials.Events) != 1 || denials.Events[0].Actor != "ann@acme.test" || denials.Events[0].Subject != blk.ID || denials.Events[0].Details["action"] != "block.lift" {
 		t.Errorf("auth.deny events = %+v", denials.Events)
 	}
 

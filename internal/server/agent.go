@@ -133,8 +133,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Principal
 
 // deny answers 403 and records the denial.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, p Principal, action string, min Role) {
-	target := r.PathValue("id")
-	if target == "" {
+	// The target names a block or a queue, never a user or a
+	// conversation: the audit log is append-only and must not outlive the
+	// retention of personal data.
+	var target string
+	switch {
+	case strings.HasPrefix(action, "block."):
+		target = r.PathValue("id")
+	case strings.HasPrefix(action, "queue."):
 		target = r.PathValue("queue")
 	}
 	s.auth.Deny(r.Context(), p, action, target)

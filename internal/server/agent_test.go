@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -47,8 +48,8 @@ func (f *fakeAuth) Deny(ctx context.Context, p server.Principal, action, target 
 	f.mu.Lock()
 	f.denied = append(f.denied, p.Email+" "+action+" "+target)
 	f.mu.Unlock()
-	_ = f.store.AppendAudit(ctx, &contextstore.AuditEvent{At: time.Now(), Actor: p.Email, Action: "auth.deny", Subject: action,
-		Details: map[string]string{"role": string(p.Role), "target": target}})
+	_ = f.store.AppendAudit(ctx, &contextstore.AuditEvent{At: time.Now(), Actor: p.Email, Action: "auth.deny", Subject: target,
+		Details: map[string]string{"action": action, "role": string(p.Role), "actor_id": p.ID}})
 }
 
 func (f *fakeAuth) denials() []string {
@@ -76,7 +77,7 @@ type staffEnv struct {
 	sch   *jsonschema.Compiler
 }
 
-func newStaffEnv(t *testing.T) *staffEnv {
+func newStaffEnv(t *testing.T, trusted ...netip.Prefix) *staffEnv {
 	t.Helper()
 	cfg, err := app.LoadConfig("../../examples/chatflow.yaml")
 	if err != nil {
@@ -92,7 +93,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 		superTok: {ID: "u2", Name: "Sam Super", Email: "sam@acme.test", Role: server.RoleSupervisor},
 		adminTok: {ID: "u3", Name: "Ada Admin", Email: "ada@acme.test", Role: server.RoleAdmin},
 	}}
-	e.srv = httptest.NewServer(server.New(e.app, nil, server.WithAuth(e.auth)))
+	e.srv = httptest.NewServer(server.New(e.app, trusted, server.WithAuth(e.auth)))
 	t.Cleanup(e.srv.Close)
 	raw := e.call(t, "", "GET", "/openapi.json", "").body
 	if err := json.Unmarshal([]byte(raw), &e.doc); err != nil {
@@ -417,5 +418,85 @@ func TestAgentDisconnectAndBlockErrors(t *testing.T) {
 	}
 	if n := e.blockCount(t); n != before+1 {
 		t.Errorf("%d blocks after a direct block, want %d", n, before+1)
+	}
+}
+
+// TestEveryStaffRouteNeedsAuth: every agent and admin route answers 401
+// without a token, and every admin route 403 to an agent, with a denial
+// recorded for each.
+func TestEveryStaffRouteNeedsAuth(t *testing.T) {
+	e := newStaffEnv(t)
+	n := 0
+	for _, rt := range server.New(e.app, nil).Routes() {
+		method, path, _ := strings.Cut(rt, " ")
+		if !strings.HasPrefix(path, "/v1/agent/") && !strings.HasPrefix(path, "/v1/admin/") {
+			continue
+		}
+		path = strings.NewReplacer("{id}", "x1", "{queue}", "support").Replace(path)
+		body := ""
+		if method != "GET" {
+			body = "{}"
+		}
+		if r := e.call(t, "", method, path, body); r.status != http.StatusUnauthorized {
+			t.Errorf("%s without a token: %d", rt, r.status)
+		}
+		if r := e.call(t, "wrong", method, path, body); r.status != http.StatusUnauthorized {
+			t.Errorf("%s with an unknown token: %d", rt, r.status)
+		}
+		if strings.HasPrefix(path, "/v1/admin/") {
+			n++
+			if r := e.call(t, agentTok, method, path, body); r.status != http.StatusForbidden {
+				t.Errorf("%s as an agent: %d, want 403", rt, r.status)
+			}
+		}
+	}
+	if got := len(e.auth.denials()); got != n || n != 11 {
+		t.Errorf("%d denials recorded for %d admin routes", got, n)
+	}
+}
+
+// TestAgentBlockByStoredIP: an IP block bans the visitor IP stored with
+// the conversation (here from X-Forwarded-For behind a trusted proxy),
+// whatever the agent's own request says.
+func TestAgentBlockByStoredIP(t *testing.T) {
+	e := newStaffEnv(t, netip.MustParsePrefix("127.0.0.0/8"))
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.srv.URL+"/v1/conversations", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Forwarded-For", "198.51.100.20")
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr turn
+	if err := json.NewDecoder(res.Body).Decode(&tr); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var b struct {
+		Kind string `json:"kind"`
+		IP   string `json:"ip"`
+	}
+	req, err = http.NewRequestWithContext(t.Context(), "POST", e.srv.URL+"/v1/agent/conversations/"+tr.ID+"/block",
+		strings.NewReader(`{"target": "ip", "period": "1w", "reason_category": "spam"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+agentTok)
+	req.Header.Set("X-Forwarded-For", "203.0.113.50")
+	res, err = e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Kind != "ip" || b.IP != "198.51.100.20" {
+		t.Errorf("block = %+v, want an ip ban of 198.51.100.20", b)
 	}
 }
