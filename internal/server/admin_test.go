@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatflow/chatflow/internal/blocking"
 )
 
 // blockOut is the part of a block the tests read.
@@ -413,5 +416,33 @@ func TestEndToEndBlockAndLift(t *testing.T) {
 				t.Errorf("a visitor response reveals the block reason (%q): %s", secret, b)
 			}
 		}
+	}
+}
+
+// TestAdminBlocksCSVPages: the export streams past one page of the store.
+func TestAdminBlocksCSVPages(t *testing.T) {
+	e := newStaffEnv(t)
+	const n = 501 // one more than a page
+	for i := range n {
+		if _, err := e.app.Blocking.Create(t.Context(), blocking.NewBlock{
+			UserID: "u-" + strconv.Itoa(i), Period: blocking.Period{Minutes: 60}, ReasonCategory: "spam", Actor: "ada@acme.test",
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.must(t, http.StatusOK, nil, superTok, "GET", "/v1/admin/blocks.csv?status=active", "")
+	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n+1 {
+		t.Fatalf("%d rows, want a header and %d blocks", len(rows), n)
+	}
+	seen := map[string]bool{}
+	for _, row := range rows[1:] {
+		if seen[row[0]] {
+			t.Fatalf("block %s exported twice", row[0])
+		}
+		seen[row[0]] = true
 	}
 }

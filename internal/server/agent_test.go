@@ -356,6 +356,18 @@ func TestAgentQueueTakeSay(t *testing.T) {
 	// Another agent may not write into Ann's chat.
 	e.auth.tokens["tok-bob"] = server.Principal{Email: "bob@acme.test", Role: server.RoleAgent}
 	e.must(t, http.StatusForbidden, nil, "tok-bob", "POST", "/v1/agent/conversations/"+first+"/messages", `{"text": "hi"}`)
+	e.must(t, http.StatusForbidden, nil, "tok-bob", "POST", "/v1/agent/conversations/"+first+"/disconnect", `{}`)
+	// Disconnecting a chat nobody took is a conflict; Ann's own works.
+	e.must(t, http.StatusConflict, nil, agentTok, "POST", "/v1/agent/conversations/"+second+"/disconnect", `{}`)
+	var d struct {
+		Replies []string `json:"replies"`
+		Blocked bool     `json:"blocked"`
+	}
+	e.must(t, http.StatusOK, &d, agentTok, "POST", "/v1/agent/conversations/"+first+"/disconnect", `{"rating": 5}`)
+	if d.Blocked || len(d.Replies) == 0 {
+		t.Errorf("disconnect without block = %+v", d)
+	}
+	e.must(t, http.StatusConflict, nil, agentTok, "POST", "/v1/agent/conversations/"+first+"/messages", `{"text": "still there?"}`)
 }
 
 // blockCount lists every block through the admin API.
