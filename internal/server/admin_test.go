@@ -417,6 +417,12 @@ func TestEndToEndBlockAndLift(t *testing.T) {
 			}
 		}
 	}
+	m := e.call(t, "", "GET", "/metrics", "").body
+	for _, want := range []string{`chatflow_blocks_created_total{kind="conversation"} 1`, `chatflow_blocks_lifted_total{kind="conversation"} 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
 
 // TestAdminBlocksCSVPages: the export streams past one page of the store.
