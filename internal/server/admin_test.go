@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/csv"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -10,7 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatflow/chatflow/contextstore/memory"
+	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/auth"
 	"github.com/chatflow/chatflow/internal/blocking"
+	"github.com/chatflow/chatflow/internal/clock"
+	"github.com/chatflow/chatflow/internal/server"
 )
 
 // blockOut is the part of a block the tests read.
@@ -450,5 +456,59 @@ func TestAdminBlocksCSVPages(t *testing.T) {
 			t.Fatalf("block %s exported twice", row[0])
 		}
 		seen[row[0]] = true
+	}
+}
+
+// TestRealAuthService runs the staff APIs with the real internal/auth
+// service: accounts' tokens authenticate with their roles, and an agent's
+// refused lift is an "auth.deny" event in the audit log.
+func TestRealAuthService(t *testing.T) {
+	store := memory.New()
+	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	a, err := app.New(t.Context(), app.Options{Store: store, FlowPaths: []string{"../../examples/flows"}, Clock: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := auth.New(store, auth.Options{Clock: clk.Now, BootstrapAdminToken: "bootstrap-token-0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := as.Authenticate(t.Context(), "bootstrap-token-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, agent, err := as.CreateAccount(t.Context(), boot, "Ann", "ann@acme.test", auth.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, super, err := as.CreateAccount(t.Context(), boot, "Sam", "sam@acme.test", auth.RoleSupervisor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(a, nil, server.WithAuth(as)))
+	t.Cleanup(srv.Close)
+	e := &staffEnv{srv: srv, app: a, store: store, clk: clk}
+	b, err := a.Blocking.Create(t.Context(), blocking.NewBlock{UserID: "u-1", Period: blocking.Period{Minutes: 60}, ReasonCategory: "spam", Actor: "sam@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.must(t, http.StatusUnauthorized, nil, "not-a-token", "GET", "/v1/admin/blocks", "")
+	e.must(t, http.StatusOK, nil, agent, "GET", "/v1/agent/queues/support", "")
+	e.must(t, http.StatusForbidden, nil, agent, "POST", "/v1/admin/blocks/"+b.ID+"/lift", `{}`)
+	var evs struct {
+		Events []struct {
+			Actor   string            `json:"actor"`
+			Subject string            `json:"subject"`
+			Details map[string]string `json:"details"`
+		} `json:"events"`
+	}
+	e.must(t, http.StatusOK, &evs, super, "GET", "/v1/admin/audit?action=auth.deny", "")
+	if len(evs.Events) != 1 || evs.Events[0].Actor != "ann@acme.test" || evs.Events[0].Subject != b.ID || evs.Events[0].Details["action"] != "block.lift" {
+		t.Errorf("auth.deny events = %+v", evs.Events)
+	}
+	var lifted blockOut
+	e.must(t, http.StatusOK, &lifted, super, "POST", "/v1/admin/blocks/"+b.ID+"/lift", `{"notes": "ok"}`)
+	if lifted.LiftedBy != "sam@acme.test" {
+		t.Errorf("lifted by %q", lifted.LiftedBy)
 	}
 }

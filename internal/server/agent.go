@@ -13,55 +13,36 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/auth"
 	"github.com/chatflow/chatflow/internal/blocking"
 	"github.com/chatflow/chatflow/internal/helpdesk"
 )
 
-// Role is a staff member's role: RoleAgent < RoleSupervisor < RoleAdmin.
-// It mirrors internal/auth's Role until that package lands; then Role,
-// Principal and the two sentinels become aliases of auth's, and
-// *auth.Service satisfies Authenticator as it is.
-type Role string
+// Role is a staff member's role (auth.Role): RoleAgent < RoleSupervisor
+// < RoleAdmin.
+type Role = auth.Role
 
 // The roles, weakest first.
 const (
-	RoleAgent      Role = "agent"
-	RoleSupervisor Role = "supervisor"
-	RoleAdmin      Role = "admin"
+	RoleAgent      = auth.RoleAgent
+	RoleSupervisor = auth.RoleSupervisor
+	RoleAdmin      = auth.RoleAdmin
 )
 
-// AtLeast reports whether r is min or stronger; an unknown role is
-// weaker than every known one.
-func (r Role) AtLeast(min Role) bool { return roleRank(r) >= roleRank(min) && roleRank(r) > 0 }
+// Principal is the authenticated staff member behind a request
+// (auth.Principal).
+type Principal = auth.Principal
 
-func roleRank(r Role) int {
-	switch r {
-	case RoleAgent:
-		return 1
-	case RoleSupervisor:
-		return 2
-	case RoleAdmin:
-		return 3
-	}
-	return 0
-}
-
-// Principal is the authenticated staff member behind a request.
-type Principal struct {
-	ID, Name, Email string
-	Role            Role
-}
-
-// Sentinel errors of an Authenticator.
+// Sentinel errors of an Authenticator, those of internal/auth.
 var (
 	// ErrUnauthenticated: the bearer token is missing or unknown.
-	ErrUnauthenticated = errors.New("unauthenticated")
+	ErrUnauthenticated = auth.ErrUnauthenticated
 	// ErrForbidden: the principal's role is too low.
-	ErrForbidden = errors.New("forbidden")
+	ErrForbidden = auth.ErrForbidden
 )
 
 // Authenticator checks the bearer tokens of the agent and admin APIs and
-// records denials; *auth.Service implements it.
+// records denials; *auth.Service implements it, and tests use a fake.
 type Authenticator interface {
 	// Authenticate returns the principal of a bearer token, or an error
 	// wrapping ErrUnauthenticated.
@@ -70,20 +51,11 @@ type Authenticator interface {
 	Deny(ctx context.Context, p Principal, action, target string)
 }
 
+var _ Authenticator = (*auth.Service)(nil)
+
 // WithAuth enables the agent and admin APIs with a as the token checker.
 // Without it those routes answer 401.
 func WithAuth(a Authenticator) Option { return func(s *Server) { s.auth = a } }
-
-// bearerToken returns the token of an "Authorization: Bearer …" header.
-func bearerToken(h http.Header) (string, bool) {
-	v := h.Get("Authorization")
-	scheme, tok, ok := strings.Cut(v, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	tok = strings.TrimSpace(tok)
-	return tok, tok != ""
-}
 
 // staffHandler is a handler of the agent or admin API.
 type staffHandler func(w http.ResponseWriter, r *http.Request, p Principal)
@@ -113,17 +85,19 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Principal
 		problem(w, http.StatusUnauthorized, "authentication required", "staff authentication is not configured on this server")
 		return Principal{}, false
 	}
-	tok, ok := bearerToken(r.Header)
+	tok, ok := auth.BearerToken(r.Header)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="chatflow"`)
 		problem(w, http.StatusUnauthorized, "authentication required", "send Authorization: Bearer <token>")
 		return Principal{}, false
 	}
 	p, err := s.auth.Authenticate(r.Context(), tok)
+	if err != nil && !errors.Is(err, ErrUnauthenticated) {
+		// The token could not be checked: not the client's fault.
+		s.serviceError(w, r, "authentication", err)
+		return Principal{}, false
+	}
 	if err != nil {
-		if !errors.Is(err, ErrUnauthenticated) {
-			s.log.Error("authenticating", zap.String("request_id", RequestID(r.Context())), zap.Error(err))
-		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="chatflow", error="invalid_token"`)
 		problem(w, http.StatusUnauthorized, "authentication required", "the bearer token is not valid")
 		return Principal{}, false

@@ -58,6 +58,15 @@ func (f *fakeAuth) denials() []string {
 	return slices.Clone(f.denied)
 }
 
+// brokenAuth cannot reach its store.
+type brokenAuth struct{}
+
+func (brokenAuth) Authenticate(context.Context, string) (server.Principal, error) {
+	return server.Principal{}, fmt.Errorf("reading accounts: %w", contextstore.ErrUnavailable)
+}
+
+func (brokenAuth) Deny(context.Context, server.Principal, string, string) {}
+
 // The staff of the tests and their tokens.
 const (
 	agentTok = "tok-agent"
@@ -296,6 +305,12 @@ func TestStaffAuth(t *testing.T) {
 			}
 		})
 	}
+	t.Run("store down while checking the token", func(t *testing.T) {
+		srv := httptest.NewServer(server.New(e.app, nil, server.WithAuth(brokenAuth{})))
+		defer srv.Close()
+		e2 := &staffEnv{srv: srv, doc: e.doc, sch: e.sch}
+		e2.must(t, http.StatusServiceUnavailable, nil, agentTok, "GET", "/v1/agent/queues/support", "")
+	})
 	t.Run("agent on an admin route", func(t *testing.T) {
 		p := decodeProblem(t, e.must(t, http.StatusForbidden, nil, agentTok, "GET", "/v1/admin/blocks", ""))
 		if !strings.Contains(p.Detail, "supervisor") {
