@@ -29,6 +29,7 @@ type Store struct {
 	auditSeq int64
 
 	queues map[string][]contextstore.QueueEntry // oldest first
+	queued map[string]map[string]bool           // queue -> conversation ids in it
 
 	accounts accountTable // see accounts.go
 }
@@ -42,6 +43,7 @@ func New() *Store {
 		activity: map[string]*contextstore.ChatActivityData{},
 		blocks:   map[string]*contextstore.Block{},
 		queues:   map[string][]contextstore.QueueEntry{},
+		queued:   map[string]map[string]bool{},
 		accounts: newAccountTable(),
 	}
 }

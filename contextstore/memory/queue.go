@@ -22,9 +22,16 @@ func (s *Store) Enqueue(ctx context.Context, e contextstore.QueueEntry) error {
 	if err := s.usable(ctx); err != nil {
 		return fmt.Errorf("enqueueing conversation %q in %q: %w", e.ConversationID, e.Queue, err)
 	}
-	if indexOf(s.queues[e.Queue], e.ConversationID) >= 0 {
+	// Membership is a set, so enqueueing stays O(1) however long the queue.
+	in := s.queued[e.Queue]
+	if in[e.ConversationID] {
 		return nil
 	}
+	if in == nil {
+		in = map[string]bool{}
+		s.queued[e.Queue] = in
+	}
+	in[e.ConversationID] = true
 	s.queues[e.Queue] = append(s.queues[e.Queue], e)
 	return nil
 }
@@ -41,7 +48,8 @@ func (s *Store) Dequeue(ctx context.Context, queue string) (contextstore.QueueEn
 		return contextstore.QueueEntry{}, fmt.Errorf("queue %q is empty: %w", queue, contextstore.ErrNotFound)
 	}
 	e := q[0]
-	s.setQueue(queue, slices.Delete(q, 0, 1))
+	delete(s.queued[queue], e.ConversationID)
+	s.setQueue(queue, q[1:])
 	return e, nil
 }
 
@@ -53,8 +61,12 @@ func (s *Store) RemoveFromQueue(ctx context.Context, queue, conversationID strin
 		return fmt.Errorf("removing conversation %q from %q: %w", conversationID, queue, err)
 	}
 	q := s.queues[queue]
+	if !s.queued[queue][conversationID] {
+		return nil
+	}
+	delete(s.queued[queue], conversationID)
 	if i := indexOf(q, conversationID); i >= 0 {
-		s.setQueue(queue, slices.Delete(q, i, i+1))
+		s.setQueue(queue, slices.Delete(slices.Clone(q), i, i+1))
 	}
 	return nil
 }
@@ -63,6 +75,7 @@ func (s *Store) RemoveFromQueue(ctx context.Context, queue, conversationID strin
 func (s *Store) setQueue(queue string, q []contextstore.QueueEntry) {
 	if len(q) == 0 {
 		delete(s.queues, queue)
+		delete(s.queued, queue)
 		return
 	}
 	s.queues[queue] = q
