@@ -21,6 +21,7 @@ import (
 	redisstore "github.com/chatflow/chatflow/contextstore/redis"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/auth"
 	"github.com/chatflow/chatflow/internal/metrics"
 	"github.com/chatflow/chatflow/internal/privacy"
 	"github.com/chatflow/chatflow/internal/server"
@@ -130,8 +131,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		trusted = append(trusted, p)
 	}
+	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"))
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           server.New(a, trusted, server.WithLogger(log), server.WithMetrics(m)),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -169,6 +174,18 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// newHandler builds the HTTP API of a with staff authentication over a's
+// store: account tokens, plus adminToken (CHATFLOW_ADMIN_TOKEN) as the
+// bootstrap admin when it is not empty. Without a bootstrap token and
+// without accounts, the agent and admin APIs answer 401 to everyone.
+func newHandler(a *app.App, trusted []netip.Prefix, log *zap.Logger, m *metrics.Metrics, adminToken string) (*server.Server, error) {
+	as, err := auth.New(a.Store, auth.Options{Clock: a.Clock, Logger: log, BootstrapAdminToken: adminToken})
+	if err != nil {
+		return nil, fmt.Errorf("staff authentication: %w", err)
+	}
+	return server.New(a, trusted, server.WithLogger(log), server.WithMetrics(m), server.WithAuth(as)), nil
 }
 
 // dataKey returns the encryption key kept in the data directory, creating
