@@ -978,10 +978,7 @@ func (s *Set) Flows() []*Flow {
 // (id, version) pairs in both. Old versions stay so that running
 // conversations keep their pinned version after a reload.
 func (s *Set) Merge(next *Set) (*Set, Problems) {
-	var all []*Flow
-	for _, f := range next.Flows() {
-		all = append(all, f)
-	}
+	all := next.Flows()
 	for _, f := range s.Flows() {
 		if _, ok := next.Version(f.ID, f.Version); !ok {
 			all = append(all, f)

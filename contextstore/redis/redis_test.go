@@ -454,8 +454,7 @@ func TestConversationExpires(t *testing.T) {
 // roundTrips counts the requests a client sends: a command or a pipeline
 // is one round trip.
 type roundTrips struct {
-	n    atomic.Int64
-	cmds sync.Map
+	n atomic.Int64
 }
 
 func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }

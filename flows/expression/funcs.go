@@ -127,7 +127,7 @@ func addDays(args ...any) (any, error) {
 		return nil, err
 	}
 	if math.IsNaN(n) || math.Abs(n) > 1e6 {
-		return nil, fmt.Errorf("AddDays: %v is out of range", args[1])
+		return nil, fmt.Errorf("%s: %v is out of range", "AddDays", args[1])
 	}
 	whole := math.Trunc(n)
 	return t.AddDate(0, 0, int(whole)).Add(time.Duration((n - whole) * float64(24*time.Hour))), nil
@@ -144,7 +144,7 @@ func minutesBetween(args ...any) (any, error) {
 		return nil, err
 	}
 	if !okA || !okB {
-		return nil, fmt.Errorf("MinutesBetween: %w (check it with IsNull first)", ErrNullTime)
+		return nil, fmt.Errorf("%s: %w (check it with IsNull first)", "MinutesBetween", ErrNullTime)
 	}
 	return int(b.Sub(a) / time.Minute), nil
 }
@@ -273,7 +273,7 @@ func length(args ...any) (any, error) {
 	case reflect.Slice, reflect.Array, reflect.Map:
 		return rv.Len(), nil
 	}
-	return nil, fmt.Errorf("Length: expected a string, list or map, got %s: %w", describe(v), ErrTypeMismatch)
+	return nil, fmt.Errorf("%s: expected a string, list or map, got %s: %w", "Length", describe(v), ErrTypeMismatch)
 }
 
 // describe names the type of a run-time value for error messages.

@@ -261,9 +261,3 @@ func PermanentUntil() time.Time { return time.Date(9999, 12, 31, 23, 59, 59, 0, 
 func isBan(k contextstore.BlockKind) bool {
 	return k == contextstore.KindIP || k == contextstore.KindRange
 }
-
-// appliesToLiveChat reports whether b covers the live_chat channel, the one
-// the entity fields are about.
-func appliesToLiveChat(b *contextstore.Block) bool {
-	return len(b.Channels) == 0 || slices.Contains(b.Channels, ChannelLiveChat)
-}

@@ -278,7 +278,7 @@ func TestConcurrentUse(t *testing.T) {
 				pt := fmt.Sprintf("10.0.%d.%d", i, j)
 				ct, _ := s.Seal(pt)
 				got, err := s.Open(ct)
-				if err != nil || got != pt || s.Hash(pt) != s.Hash(pt) {
+				if h1, h2 := s.Hash(pt), s.Hash(pt); err != nil || got != pt || h1 != h2 {
 					done <- fmt.Errorf("round trip %q = %q, %v", pt, got, err)
 					return
 				}
