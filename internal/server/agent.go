@@ -116,6 +116,8 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, p Principal, actio
 		target = r.PathValue("id")
 	case strings.HasPrefix(action, "queue."):
 		target = r.PathValue("queue")
+	case strings.HasPrefix(action, "account."):
+		target = r.PathValue("id") // a staff account, not a visitor
 	}
 	s.auth.Deny(r.Context(), p, action, target)
 	problem(w, http.StatusForbidden, "forbidden", fmt.Sprintf("%s needs the %s role; you are %s", action, min, p.Role))
