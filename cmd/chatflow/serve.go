@@ -131,7 +131,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		trusted = append(trusted, p)
 	}
-	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"))
+	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"), server.WithVisitorTokenSecret([]byte(cfg.VisitorSecret())))
 	if err != nil {
 		return err
 	}
@@ -180,12 +180,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 // store: account tokens, plus adminToken (CHATFLOW_ADMIN_TOKEN) as the
 // bootstrap admin when it is not empty. Without a bootstrap token and
 // without accounts, the agent and admin APIs answer 401 to everyone.
-func newHandler(a *app.App, trusted []netip.Prefix, log *zap.Logger, m *metrics.Metrics, adminToken string) (*server.Server, error) {
+func newHandler(a *app.App, trusted []netip.Prefix, log *zap.Logger, m *metrics.Metrics, adminToken string, opts ...server.Option) (*server.Server, error) {
 	as, err := auth.New(a.Store, auth.Options{Clock: a.Clock, Logger: log, BootstrapAdminToken: adminToken})
 	if err != nil {
 		return nil, fmt.Errorf("staff authentication: %w", err)
 	}
-	return server.New(a, trusted, server.WithLogger(log), server.WithMetrics(m), server.WithAuth(as)), nil
+	opts = append([]server.Option{server.WithLogger(log), server.WithMetrics(m), server.WithAuth(as)}, opts...)
+	return server.New(a, trusted, opts...), nil
 }
 
 // dataKey returns the encryption key kept in the data directory, creating

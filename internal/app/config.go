@@ -45,11 +45,26 @@ type Config struct {
 	// SweepInterval is how often `serve` deletes expired conversations
 	// from the embedded store (default 10m); Redis expires them by itself.
 	SweepInterval Duration `yaml:"sweep_interval"`
+	// VisitorTokenSecret is the secret the host site shares with chatflow
+	// to sign the user tokens of logged-in visitors (see
+	// internal/visitortoken); CHATFLOW_VISITOR_TOKEN_SECRET overrides it.
+	// Empty: conversations start anonymous only, and a user token is
+	// refused.
+	VisitorTokenSecret string `yaml:"visitor_token_secret"`
 	// Redis is how `serve` reaches the Redis that several instances share;
 	// see RedisConfig. It is used when its addrs (or --redis-addr /
 	// REDIS_ADDR, which replace them) are set; otherwise `serve` uses the
 	// embedded store.
 	Redis RedisConfig `yaml:"redis"`
+}
+
+// VisitorSecret returns the visitor token secret: the environment's
+// CHATFLOW_VISITOR_TOKEN_SECRET when set, else VisitorTokenSecret.
+func (c Config) VisitorSecret() string {
+	if v := os.Getenv("CHATFLOW_VISITOR_TOKEN_SECRET"); v != "" {
+		return v
+	}
+	return c.VisitorTokenSecret
 }
 
 // Duration is a time.Duration written as "90m", "24h" in YAML.

@@ -183,3 +183,23 @@ func TestLoadConfigMissingFile(t *testing.T) {
 		t.Errorf("err = %v, want a reading error naming %s", err, p)
 	}
 }
+
+// TestVisitorSecret: visitor_token_secret is read from the file, and
+// CHATFLOW_VISITOR_TOKEN_SECRET overrides it.
+func TestVisitorSecret(t *testing.T) {
+	c, err := app.LoadConfig(writeConfig(t, "visitor_token_secret: from-file\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CHATFLOW_VISITOR_TOKEN_SECRET", "")
+	if got := c.VisitorSecret(); got != "from-file" {
+		t.Errorf("VisitorSecret() = %q, want from-file", got)
+	}
+	t.Setenv("CHATFLOW_VISITOR_TOKEN_SECRET", "from-env")
+	if got := c.VisitorSecret(); got != "from-env" {
+		t.Errorf("VisitorSecret() with the env = %q, want from-env", got)
+	}
+	if got := (app.Config{}).VisitorSecret(); got != "from-env" {
+		t.Errorf("zero Config VisitorSecret() with the env = %q, want from-env", got)
+	}
+}

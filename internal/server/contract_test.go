@@ -58,6 +58,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{"POST", "/v1/conversations", "/v1/conversations", `{"channel": "live_chat"}`, 201, nil},
 		{"POST", "/v1/conversations", "/v1/conversations", `{"channel":`, 400, nil},
 		{"POST", "/v1/conversations", "/v1/conversations", big, 413, nil},
+		{"POST", "/v1/conversations", "/v1/conversations", `{"user_token": "a.b"}`, 401, nil},
 		{"POST", msgs, tmpl, `{"text": "I want an agent", "idempotency_key": "k1"}`, 200, nil},
 		{"POST", msgs, tmpl, `{"text": "I want an agent", "idempotency_key": "k1"}`, 200, nil}, // duplicate
 		{"POST", msgs, tmpl, `{"text": 1}`, 400, nil},

@@ -34,6 +34,7 @@ import (
 	"github.com/chatflow/chatflow/internal/app"
 	"github.com/chatflow/chatflow/internal/ipban"
 	"github.com/chatflow/chatflow/internal/metrics"
+	"github.com/chatflow/chatflow/internal/visitortoken"
 )
 
 // maxBody is the largest request body accepted (64 KiB).
@@ -48,6 +49,8 @@ type Server struct {
 	trusted []netip.Prefix
 	mux     *http.ServeMux
 	auth    Authenticator // nil: the agent and admin APIs answer 401
+	// visitorSecret verifies user tokens; nil: they are refused.
+	visitorSecret []byte
 }
 
 // Option configures New.
@@ -67,6 +70,18 @@ func WithLogger(l *zap.Logger) Option {
 // of its own, e.g. to share m with the executor. New registers the queue
 // length and block counters on m, so m must not be given to another Server.
 func WithMetrics(m *metrics.Metrics) Option { return func(s *Server) { s.metrics = m } }
+
+// WithVisitorTokenSecret makes POST /v1/conversations accept a user_token
+// signed with secret (see internal/visitortoken): the conversation starts
+// as that authenticated user. Without it (or with an empty secret) a
+// user_token is refused with 401 and only anonymous conversations start.
+func WithVisitorTokenSecret(secret []byte) Option {
+	return func(s *Server) {
+		if len(secret) > 0 {
+			s.visitorSecret = secret
+		}
+	}
+}
 
 // route is one endpoint the server registers.
 type route struct {
@@ -209,21 +224,50 @@ type turnReply struct {
 
 func (s *Server) startConversation(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Channel string `json:"channel"`
+		Channel   string `json:"channel"`
+		UserToken string `json:"user_token"`
 	}
 	if r.ContentLength != 0 {
 		if !decode(w, r, &req) {
 			return
 		}
 	}
+	var user *contextstore.ChatUser
+	if req.UserToken != "" {
+		var ok bool
+		if user, ok = s.visitor(w, req.UserToken); !ok {
+			return
+		}
+	}
 	id := newID()
-	ev := flows.Event{Type: flows.EventStart, ConversationID: id, Channel: req.Channel, VisitorIP: s.clientIP(r)}
+	ev := flows.Event{Type: flows.EventStart, ConversationID: id, Channel: req.Channel, VisitorIP: s.clientIP(r), User: user}
 	res, err := s.turn(r.Context(), ev)
 	if err != nil {
 		s.turnError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, turnReply{ID: id, Replies: nonNil(res.Replies), Waiting: res.Waiting})
+}
+
+// visitor verifies a user token and returns the authenticated user it
+// names, or answers 401 and returns false. The answer says whether the
+// token expired (the host should sign a fresh one) but never why another
+// token was refused.
+func (s *Server) visitor(w http.ResponseWriter, token string) (*contextstore.ChatUser, bool) {
+	if s.visitorSecret == nil {
+		problem(w, http.StatusUnauthorized, "user tokens not accepted", "this server has no visitor token secret; start the conversation without user_token")
+		return nil, false
+	}
+	c, err := visitortoken.Verify(s.visitorSecret, token, s.app.Clock())
+	switch {
+	case errors.Is(err, visitortoken.ErrExpired):
+		problem(w, http.StatusUnauthorized, "invalid user token", "user_token: expired; the host site must sign a fresh one")
+		return nil, false
+	case err != nil:
+		problem(w, http.StatusUnauthorized, "invalid user token", "user_token: not a valid token signed by the host site")
+		return nil, false
+	}
+	return &contextstore.ChatUser{UserID: c.Subject, Name: c.Name, Email: c.Email, IsAuthenticated: true}, true
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
