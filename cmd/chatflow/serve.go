@@ -131,7 +131,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		trusted = append(trusted, p)
 	}
-	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"), server.WithVisitorTokenSecret([]byte(cfg.VisitorSecret())))
+	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"), server.WithVisitorTokenSecret([]byte(cfg.VisitorSecret())), server.WithBlockedText(cfg.BlockedMessage))
 	if err != nil {
 		return err
 	}

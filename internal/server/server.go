@@ -51,6 +51,8 @@ type Server struct {
 	auth    Authenticator // nil: the agent and admin APIs answer 401
 	// visitorSecret verifies user tokens; nil: they are refused.
 	visitorSecret []byte
+	eventPoll     time.Duration // see WithEventPoll
+	blockedText   string        // see WithBlockedText
 }
 
 // Option configures New.
@@ -102,6 +104,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/conversations", s.startConversation},
 		{"POST", "/v1/conversations/{id}/messages", s.postMessage},
 		{"GET", "/v1/conversations/{id}/messages", s.listMessages},
+		{"GET", "/v1/conversations/{id}/events", s.conversationEvents},
 
 		{"GET", "/v1/agent/queues/{queue}", s.require(RoleAgent, "queue.list", s.agentQueue)},
 		{"POST", "/v1/agent/queues/{queue}/take", s.require(RoleAgent, "queue.take", s.agentTake)},
@@ -129,7 +132,8 @@ func (s *Server) routes() []route {
 // New returns a server for a; trusted are the reverse proxies whose
 // X-Forwarded-For is believed.
 func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
-	s := &Server{app: a, log: a.Logger.Named("http"), trusted: trusted, mux: http.NewServeMux()}
+	s := &Server{app: a, log: a.Logger.Named("http"), trusted: trusted, mux: http.NewServeMux(),
+		eventPoll: defaultEventPoll, blockedText: defaultBlockedText}
 	for _, o := range opts {
 		o(s)
 	}
