@@ -202,9 +202,10 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprint(w, `chatflow is running.
 
-  POST /v1/conversations                 {"channel": "live_chat"}                -> {"id", "replies"}
+  POST /v1/conversations                 {"channel": "live_chat", "user_token"?} -> {"id", "replies"}
   POST /v1/conversations/{id}/messages   {"text": "...", "idempotency_key": "..."} -> {"replies"}
   GET  /v1/conversations/{id}/messages                                           -> {"messages": [{"at", "from", "text"}]}
+  GET  /v1/conversations/{id}/events                                             -> text/event-stream (state, message)
   GET  /healthz, /readyz, /metrics, /openapi.json
 `)
 }
@@ -311,7 +312,7 @@ type message struct {
 
 // listMessages returns the conversation's recent transcript — the user's,
 // the bot's and the agent's messages — so a visitor sees what the agent
-// wrote. (A push stream is for a later release.)
+// wrote. GET /v1/conversations/{id}/events pushes the agent's messages.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	c, err := s.app.Store.GetConversation(r.Context(), id)
