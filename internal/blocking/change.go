@@ -219,27 +219,10 @@ func (s *Service) UnblockUser(ctx context.Context, userID, actor, notes string) 
 	if err := pr.err(); err != nil {
 		return 0, err
 	}
-	active, err := s.store.ListBlocks(ctx, contextstore.BlockQuery{
+	lifted, errs := s.liftAll(ctx, contextstore.BlockQuery{
 		Kinds: []contextstore.BlockKind{contextstore.KindUser}, UserID: userID,
 		Status: contextstore.StatusActive, At: s.now(),
-	})
-	if err != nil {
-		return 0, fmt.Errorf("listing blocks of user %s: %w", userID, err)
-	}
-	lifted := 0
-	var errs []error
-	for _, b := range active {
-		lb, now, err := s.lift(ctx, b.ID, actor, notes)
-		switch {
-		case errors.Is(err, ErrNotActive):
-			continue // ended meanwhile
-		case err != nil:
-			errs = append(errs, err)
-			continue
-		}
-		lifted++
-		errs = append(errs, s.audit(ctx, now, ActionLift, actor, lb, map[string]string{"source": "unblock_user"}))
-	}
+	}, actor, notes, "unblock_user")
 	if err := s.syncActivity(ctx, userID, s.now()); err != nil {
 		errs = append(errs, err)
 	}
@@ -263,12 +246,20 @@ func (s *Service) RecordConversationUnblock(ctx context.Context, conversationID,
 	if err := pr.err(); err != nil {
 		return 0, err
 	}
-	active, err := s.store.ListBlocks(ctx, contextstore.BlockQuery{
+	lifted, errs := s.liftAll(ctx, contextstore.BlockQuery{
 		Kinds: []contextstore.BlockKind{contextstore.KindConversation}, ConversationID: conversationID,
 		Status: contextstore.StatusActive, At: s.now(),
-	})
+	}, actor, notes, "conversation_context")
+	return lifted, errors.Join(errs...)
+}
+
+// liftAll lifts every block q selects, auditing each with source. Blocks
+// that ended meanwhile are skipped; other failures are collected so one bad
+// block does not stop the rest.
+func (s *Service) liftAll(ctx context.Context, q contextstore.BlockQuery, actor, notes, source string) (int, []error) {
+	active, err := s.store.ListBlocks(ctx, q)
 	if err != nil {
-		return 0, fmt.Errorf("listing blocks of conversation %s: %w", conversationID, err)
+		return 0, []error{fmt.Errorf("listing blocks to lift: %w", err)}
 	}
 	lifted := 0
 	var errs []error
@@ -276,15 +267,15 @@ func (s *Service) RecordConversationUnblock(ctx context.Context, conversationID,
 		lb, now, err := s.lift(ctx, b.ID, actor, notes)
 		switch {
 		case errors.Is(err, ErrNotActive):
-			continue
+			continue // ended meanwhile
 		case err != nil:
 			errs = append(errs, err)
 			continue
 		}
 		lifted++
-		errs = append(errs, s.audit(ctx, now, ActionLift, actor, lb, map[string]string{"source": "conversation_context"}))
+		errs = append(errs, s.audit(ctx, now, ActionLift, actor, lb, map[string]string{"source": source}))
 	}
-	return lifted, errors.Join(errs...)
+	return lifted, errs
 }
 
 func checkActor(p *problems, actor string) string {
