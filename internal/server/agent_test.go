@@ -483,7 +483,7 @@ func TestEveryStaffRouteNeedsAuth(t *testing.T) {
 			}
 		}
 	}
-	if got := len(e.auth.denials()); got != n || n != 14 {
+	if got := len(e.auth.denials()); got != n || n != 15 {
 		t.Errorf("%d denials recorded for %d admin routes", got, n)
 	}
 }

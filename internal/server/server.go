@@ -114,6 +114,7 @@ func (s *Server) routes() []route {
 
 		{"GET", "/v1/admin/blocks", s.require(RoleSupervisor, "block.list", s.adminListBlocks)},
 		{"GET", "/v1/admin/blocks.csv", s.require(RoleSupervisor, "block.export", s.adminBlocksCSV)},
+		{"GET", "/v1/admin/conversations.csv", s.require(RoleSupervisor, "conversation.export", s.adminConversationsCSV)},
 		{"GET", "/v1/admin/blocks/search", s.require(RoleSupervisor, "block.search", s.adminSearchBlocks)},
 		{"GET", "/v1/admin/blocks/{id}", s.require(RoleSupervisor, "block.get", s.adminGetBlock)},
 		{"POST", "/v1/admin/blocks", s.require(RoleSupervisor, "block.create", s.adminCreateBlock)},
