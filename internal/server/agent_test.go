@@ -104,6 +104,14 @@ func newStaffEnv(t *testing.T, trusted ...netip.Prefix) *staffEnv {
 	}}
 	e.srv = httptest.NewServer(server.New(e.app, trusted, server.WithAuth(e.auth)))
 	t.Cleanup(e.srv.Close)
+	e.loadContract(t)
+	return e
+}
+
+// loadContract reads the server's /openapi.json, so that call checks
+// every /v1/ response against it.
+func (e *staffEnv) loadContract(t *testing.T) {
+	t.Helper()
 	raw := e.call(t, "", "GET", "/openapi.json", "").body
 	if err := json.Unmarshal([]byte(raw), &e.doc); err != nil {
 		t.Fatal(err)
@@ -113,7 +121,6 @@ func newStaffEnv(t *testing.T, trusted ...netip.Prefix) *staffEnv {
 	if err := e.sch.AddResource("openapi.json", strings.NewReader(raw)); err != nil {
 		t.Fatal(err)
 	}
-	return e
 }
 
 // call sends a request with a bearer token (none when tok is "") and,
