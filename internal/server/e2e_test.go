@@ -148,12 +148,19 @@ func TestEndToEndSelfUnblock(t *testing.T) {
 	if len(ended) != 1 || ended[0].ID != active[0].ID {
 		t.Errorf("ended conversation blocks = %+v, want %s", ended, active[0].ID)
 	}
-	rows, err := csv.NewReader(strings.NewReader(e.must(t, http.StatusOK, nil, superTok, "GET", "/v1/admin/conversations.csv", "").body)).ReadAll()
+	wantEndedInCSV(t, e, superTok, v)
+	v.checkNoSecrets(t)
+}
+
+// wantEndedInCSV fails unless the conversations export of e lists only
+// v's conversation, with block_status ended.
+func wantEndedInCSV(t *testing.T, e *staffEnv, tok string, v *chatVisitor) {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(e.must(t, http.StatusOK, nil, tok, "GET", "/v1/admin/conversations.csv", "").body)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st := slices.Index(rows[0], "block_status"); len(rows) != 2 || rows[1][0] != v.id || rows[1][st] != "ended" {
 		t.Errorf("conversations.csv = %q, want the conversation with block_status ended", rows)
 	}
-	v.checkNoSecrets(t)
 }
