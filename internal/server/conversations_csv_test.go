@@ -2,10 +2,14 @@ package server_test
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chatflow/chatflow/contextstore"
 )
 
 // TestAdminConversationsCSV: the export lists every conversation with its
@@ -87,4 +91,51 @@ func TestAdminConversationsCSV(t *testing.T) {
 		t.Errorf("denials = %q", d)
 	}
 	e.must(t, http.StatusUnauthorized, nil, "", "GET", "/v1/admin/conversations.csv", "")
+}
+
+// TestAdminConversationsCSVPages: the export streams past one page of the
+// store, and an anonymous visitor's LiveChatBlockedUntil alone (no block
+// record) gives the status: active while it is in the future, ended after.
+func TestAdminConversationsCSVPages(t *testing.T) {
+	e := newStaffEnv(t)
+	const n = 501 // one more than a page
+	now := e.clk.Now()
+	until := now.Add(time.Hour)
+	for i := range n {
+		c := &contextstore.Conversation{ID: fmt.Sprintf("c-%04d", i), CreatedAt: now, UpdatedAt: now}
+		c.Info.Channel, c.Info.StartedAt = "live_chat", now
+		if i == 7 {
+			c.Info.LiveChatBlockedUntil = &until
+		}
+		if err := e.store.PutConversation(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() [][]string {
+		t.Helper()
+		rows, err := csv.NewReader(strings.NewReader(e.must(t, http.StatusOK, nil, superTok, "GET", "/v1/admin/conversations.csv", "").body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != n+1 {
+			t.Fatalf("%d rows, want a header and %d conversations", len(rows), n)
+		}
+		return rows
+	}
+	rows := read()
+	seen := map[string]bool{}
+	for _, row := range rows[1:] {
+		if seen[row[0]] {
+			t.Fatalf("conversation %s exported twice", row[0])
+		}
+		seen[row[0]] = true
+	}
+	st, u := slices.Index(rows[0], "block_status"), slices.Index(rows[0], "live_chat_blocked_until")
+	if rows[8][0] != "c-0007" || rows[8][st] != "active" || rows[8][u] != "2026-01-05T11:00:00Z" || rows[9][st] != "none" {
+		t.Errorf("rows 8, 9 = %q, %q", rows[8], rows[9])
+	}
+	e.clk.Advance(2 * time.Hour)
+	if rows := read(); rows[8][st] != "ended" {
+		t.Errorf("after the block's end: row 8 = %q", rows[8])
+	}
 }
