@@ -2,7 +2,8 @@ package auth
 
 import (
 	"errors"
-	"strings"
+
+	"github.com/chatflow/chatflow/internal/fielderr"
 )
 
 // Sentinel errors of the package. Check them with errors.Is; returned
@@ -15,8 +16,8 @@ var (
 	// Answer 403 and call Service.Deny.
 	ErrForbidden = errors.New("forbidden")
 	// ErrInvalid is wrapped by every *ValidationError: the input was
-	// refused and nothing was stored.
-	ErrInvalid = errors.New("invalid input")
+	// refused and nothing was stored (fielderr.ErrInvalid).
+	ErrInvalid = fielderr.ErrInvalid
 	// ErrLastAdmin: RevokeAccount of the last active admin account while no
 	// bootstrap admin token is configured, which would leave nobody able to
 	// manage accounts. Answer 409.
@@ -25,36 +26,11 @@ var (
 
 // FieldProblem is one thing wrong with the input, named by field ("name",
 // "email", "role").
-type FieldProblem struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+type FieldProblem = fielderr.Problem
 
 // ValidationError lists every problem of one input at once. It wraps
 // ErrInvalid.
-type ValidationError struct {
-	Problems []FieldProblem
-}
-
-// Error implements error: "invalid input: field: message; field: message".
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString(ErrInvalid.Error())
-	for i, p := range e.Problems {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(p.Field)
-		b.WriteString(": ")
-		b.WriteString(p.Message)
-	}
-	return b.String()
-}
-
-// Unwrap returns ErrInvalid, so errors.Is(err, ErrInvalid) holds.
-func (e *ValidationError) Unwrap() error { return ErrInvalid }
+type ValidationError = fielderr.Error
 
 // problems collects FieldProblems; err returns nil when there are none.
 type problems []FieldProblem

@@ -2,15 +2,16 @@ package blocking
 
 import (
 	"errors"
-	"strings"
+
+	"github.com/chatflow/chatflow/internal/fielderr"
 )
 
 // Sentinel errors of the service. Check them with errors.Is; the errors
 // returned wrap them (and contextstore.ErrNotFound for an unknown id).
 var (
 	// ErrInvalid is wrapped by every *ValidationError: the input was
-	// refused and nothing was stored.
-	ErrInvalid = errors.New("invalid input")
+	// refused and nothing was stored (fielderr.ErrInvalid).
+	ErrInvalid = fielderr.ErrInvalid
 	// ErrNotActive: Lift of a block that already ended (expired or lifted).
 	ErrNotActive = errors.New("block is not active")
 	// ErrLifted: Renew or Edit of the end of a block that an admin lifted;
@@ -32,48 +33,13 @@ var (
 
 // FieldProblem is one thing wrong with the input, named by field (the
 // snake_case name the admin API uses, with an index for list elements:
-// "channels[1]").
-type FieldProblem struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-	// Err is the underlying error, if any (for instance an
-	// *ipban.RangeError or *ipban.NeverBlockError), for errors.Is/As.
-	Err error `json:"-"`
-}
+// "channels[1]"); its Err is the underlying error (for instance an
+// *ipban.RangeError), for errors.Is/As.
+type FieldProblem = fielderr.Problem
 
-// ValidationError lists every problem of one input at once. It wraps
+// ValidationError lists every problem of one input at once; it wraps
 // ErrInvalid and the Err of each problem.
-type ValidationError struct {
-	Problems []FieldProblem
-}
-
-// Error implements error: "invalid input: field: message; field: message".
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString(ErrInvalid.Error())
-	for i, p := range e.Problems {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(p.Field)
-		b.WriteString(": ")
-		b.WriteString(p.Message)
-	}
-	return b.String()
-}
-
-// Unwrap returns ErrInvalid and the Err of every problem that has one.
-func (e *ValidationError) Unwrap() []error {
-	out := []error{ErrInvalid}
-	for _, p := range e.Problems {
-		if p.Err != nil {
-			out = append(out, p.Err)
-		}
-	}
-	return out
-}
+type ValidationError = fielderr.Error
 
 // problems collects FieldProblems; err returns nil when there are none.
 type problems []FieldProblem
