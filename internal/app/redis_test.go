@@ -14,6 +14,7 @@ import (
 
 	redisstore "github.com/chatflow/chatflow/contextstore/redis"
 	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/redistest"
 )
 
 func writeRedisConfig(t *testing.T, yaml string) string {
@@ -103,7 +104,7 @@ func TestRedisConfigInvalid(t *testing.T) {
 // TestRedisConfigConnect connects to the real Redis of REDIS_ADDR through
 // the config section and checks that the store writes under key_prefix.
 func TestRedisConfigConnect(t *testing.T) {
-	addrs := redisAddrsForApp(t)
+	addrs := redistest.Addrs(t)
 	ctx := t.Context()
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
@@ -118,7 +119,7 @@ func TestRedisConfigConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	t.Cleanup(func() { deleteKeysWithPrefix(t, s.Client(), prefix) })
+	t.Cleanup(func() { redistest.DeleteKeys(t, s.Client(), prefix) })
 	if _, err := s.BansVersion(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/netip"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
@@ -24,6 +21,7 @@ import (
 	"github.com/chatflow/chatflow/internal/blocking"
 	"github.com/chatflow/chatflow/internal/clock"
 	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/redistest"
 )
 
 // These tests run two App instances, as two `chatflow serve` processes
@@ -31,22 +29,6 @@ import (
 // comma-separated list is taken as Cluster seeds). .ci/run sets it; the
 // tests are skipped only when it is unset. Each test uses a key prefix of
 // its own and deletes its keys afterwards.
-
-// redisAddrsForApp returns the Redis addresses of REDIS_ADDR, skipping the
-// test when it is unset.
-func redisAddrsForApp(t *testing.T) []string {
-	t.Helper()
-	var addrs []string
-	for a := range strings.SplitSeq(os.Getenv("REDIS_ADDR"), ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			addrs = append(addrs, a)
-		}
-	}
-	if len(addrs) == 0 {
-		t.Skip("REDIS_ADDR is not set: the two-instance tests need a real Redis (CI sets it; locally run redis-server --port 16379 and set REDIS_ADDR=127.0.0.1:16379)")
-	}
-	return addrs
-}
 
 // twoInstances are two wired systems sharing one Redis and key prefix,
 // each with a store, a clock and a logger of its own.
@@ -68,7 +50,7 @@ type instanceOptions struct {
 func newTwoInstances(t *testing.T, o instanceOptions) *twoInstances {
 	t.Helper()
 	ctx := t.Context()
-	addrs := redisAddrsForApp(t)
+	addrs := redistest.Addrs(t)
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	prefix := "chatflow-test:" + t.Name() + ":" + hex.EncodeToString(rnd[:]) + ":"
@@ -106,33 +88,8 @@ func newTwoInstances(t *testing.T, o instanceOptions) *twoInstances {
 	p.A, p.storeA = build("A", p.clkA, nil)
 	p.B, p.storeB = build("B", p.clkB, o.wrapB)
 	// Runs before the stores close (cleanups run last in, first out).
-	t.Cleanup(func() { deleteKeysWithPrefix(t, p.storeA.Client(), prefix) })
+	t.Cleanup(func() { redistest.DeleteKeys(t, p.storeA.Client(), prefix) })
 	return p
-}
-
-// deleteKeysWithPrefix removes the test's keys, on every master of a
-// cluster.
-func deleteKeysWithPrefix(t *testing.T, c redis.UniversalClient, prefix string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	del := func(ctx context.Context, c redis.Cmdable) error {
-		iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			if err := c.Del(ctx, iter.Val()).Err(); err != nil {
-				return err
-			}
-		}
-		return iter.Err()
-	}
-	var err error
-	if cc, ok := c.(*redis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return del(ctx, n) })
-	} else {
-		err = del(ctx, c)
-	}
-	if err != nil {
-		t.Errorf("deleting the test's keys (prefix %q): %v", prefix, err)
-	}
 }
 
 // later moves both clocks on by a minute, as time passes between the steps

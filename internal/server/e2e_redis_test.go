@@ -1,17 +1,13 @@
 package server_test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -20,52 +16,12 @@ import (
 	"github.com/chatflow/chatflow/internal/auth"
 	"github.com/chatflow/chatflow/internal/clock"
 	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/redistest"
 	"github.com/chatflow/chatflow/internal/server"
 )
 
 // bootstrapToken plays CHATFLOW_ADMIN_TOKEN in the Redis story.
 const bootstrapToken = "bootstrap-token-0123456789abcdef"
-
-// redisAddrs returns the Redis addresses of REDIS_ADDR (a comma-separated
-// list is taken as Cluster seeds), skipping the test when it is unset.
-func redisAddrs(t *testing.T) []string {
-	t.Helper()
-	var addrs []string
-	for a := range strings.SplitSeq(os.Getenv("REDIS_ADDR"), ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			addrs = append(addrs, a)
-		}
-	}
-	if len(addrs) == 0 {
-		t.Skip("REDIS_ADDR is not set: this end-to-end test needs a real Redis (CI sets it; locally run redis-server --port 16379 --bind 127.0.0.1 --save '' and set REDIS_ADDR=127.0.0.1:16379)")
-	}
-	return addrs
-}
-
-// deleteRedisKeys removes the keys under prefix, on every master of a
-// cluster.
-func deleteRedisKeys(t *testing.T, c redis.UniversalClient, prefix string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	del := func(ctx context.Context, c redis.Cmdable) error {
-		iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			if err := c.Del(ctx, iter.Val()).Err(); err != nil {
-				return err
-			}
-		}
-		return iter.Err()
-	}
-	var err error
-	if cc, ok := c.(*redis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return del(ctx, n) })
-	} else {
-		err = del(ctx, c)
-	}
-	if err != nil {
-		t.Errorf("deleting the test's keys (prefix %q): %v", prefix, err)
-	}
-}
 
 // redisInstances builds two servers, as two `chatflow serve` processes
 // would run: each its own Redis client, App, auth service (with the
@@ -75,7 +31,7 @@ func deleteRedisKeys(t *testing.T, c redis.UniversalClient, prefix string) {
 func redisInstances(t *testing.T) (a, b *staffEnv, clk *clock.Fake) {
 	t.Helper()
 	ctx := t.Context()
-	addrs := redisAddrs(t)
+	addrs := redistest.Addrs(t)
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	prefix := "chatflow-test:" + t.Name() + ":" + hex.EncodeToString(rnd[:]) + ":"
@@ -116,7 +72,7 @@ func redisInstances(t *testing.T) (a, b *staffEnv, clk *clock.Fake) {
 	}
 	a, b = build("A"), build("B")
 	// Runs before the stores close (cleanups run last in, first out).
-	t.Cleanup(func() { deleteRedisKeys(t, stores[0].Client(), prefix) })
+	t.Cleanup(func() { redistest.DeleteKeys(t, stores[0].Client(), prefix) })
 	return a, b, clk
 }
 
