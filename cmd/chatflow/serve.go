@@ -102,9 +102,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		store = bs
 	}
 	defer store.Close()
-	key, err := dataKey(*dataDir, log)
-	if err != nil {
-		return err
+	// The data directory's key is only the fallback: an operator's key
+	// (env or config) wins, and then no key file is created.
+	var key []byte
+	if os.Getenv("CHATFLOW_ENCRYPTION_KEY") == "" && cfg.EncryptionKey == "" {
+		if key, err = dataKey(*dataDir, log); err != nil {
+			return err
+		}
 	}
 	m := metrics.New(log)
 	a, err := app.New(ctx, app.Options{Store: store, FlowPaths: strings.Split(*flowsDir, ","), Logger: log, Config: cfg, EncryptionKey: key, Hooks: []flows.Hook{m.Hook()}})
