@@ -1,11 +1,17 @@
-// Package server is chatflow's HTTP front door. This first cut serves the
-// visitor channel API (start a conversation, post a message with an
-// idempotency key, read the bot's replies), health and readiness probes,
+// Package server is chatflow's HTTP front door: the visitor channel API
+// (start a conversation — anonymous or with a host-signed user token — post
+// messages with idempotency keys, read the transcript, follow a
+// server-sent event stream), the agent API (queues, take, chat, disconnect
+// with feedback, direct block), the admin API (blocks: filter, search,
+// detail, create, renew, edit, lift, history, audit, CSV exports; users'
+// blacklist and unblock; accounts), health and readiness probes,
 // Prometheus metrics at /metrics and its own OpenAPI 3 description at
-// /openapi.json; errors are RFC 9457 problem+json, times UTC RFC 3339. The
-// visitor IP comes from the connection, or from X-Forwarded-For only
-// behind configured trusted proxies. Block reasons never appear in any
-// response: the bot's replies are the flows' neutral texts.
+// /openapi.json. Staff routes need a bearer token with a role (agent <
+// supervisor < admin); every 403 is audited. Errors are RFC 9457
+// problem+json, times UTC RFC 3339. The visitor IP comes from the
+// connection, or from X-Forwarded-For only behind configured trusted
+// proxies. Block reasons never appear in any visitor response: the bot's
+// replies are the flows' neutral texts.
 //
 // Every request is logged once (logger "http": method, route pattern,
 // status, duration, request id — never the raw path or the visitor's IP)
