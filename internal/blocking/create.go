@@ -52,6 +52,14 @@ type NewBlock struct {
 	Actor string
 }
 
+// Validate reports every problem of nb exactly as Create would (a
+// *ValidationError), without storing anything. Forms use it to show all
+// problems at once when part of the input was rejected earlier.
+func (s *Service) Validate(ctx context.Context, nb NewBlock) error {
+	_, err := s.validateNew(ctx, nb, s.now())
+	return err
+}
+
 // Create validates nb and stores the block. Every problem is reported at
 // once, as a *ValidationError wrapping ErrInvalid (and, for a ban on a
 // never-block network, ipban.ErrNeverBlock); nothing is stored then. A ban

@@ -327,3 +327,22 @@ func TestIDsSortByCreation(t *testing.T) {
 		prev = b.ID
 	}
 }
+
+// TestValidateStoresNothing: Validate reports the same problems as Create
+// and writes nothing, for bad and for good input.
+func TestValidateStoresNothing(t *testing.T) {
+	env := newEnv(t)
+	bad := blocking.NewBlock{Kind: contextstore.KindIP, IP: "not-an-ip", Period: blocking.Period{Minutes: 60}, Actor: "admin@acme.test"}
+	verr := env.svc.Validate(t.Context(), bad)
+	_, cerr := env.svc.Create(t.Context(), bad)
+	if verr == nil || cerr == nil || verr.Error() != cerr.Error() {
+		t.Fatalf("Validate = %v, Create = %v; want the same validation error", verr, cerr)
+	}
+	good := blocking.NewBlock{Kind: contextstore.KindUser, UserID: "u-1", Period: blocking.Period{Minutes: 60}, ReasonCategory: "spam", Actor: "admin@acme.test"}
+	if err := env.svc.Validate(t.Context(), good); err != nil {
+		t.Fatalf("Validate(good) = %v", err)
+	}
+	if list, err := env.store.ListBlocks(t.Context(), contextstore.BlockQuery{}); err != nil || len(list) != 0 {
+		t.Fatalf("Validate stored something: %d blocks, %v", len(list), err)
+	}
+}

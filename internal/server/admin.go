@@ -257,13 +257,9 @@ func (s *Server) adminCreateBlock(w http.ResponseWriter, r *http.Request, p Prin
 	if len(errs) > 0 {
 		// Report the other fields' problems too: validate with a valid period.
 		nb.Period = blocking.Period{Minutes: 1}
-		if _, err := s.app.Blocking.Create(r.Context(), validateOnly(nb)); err != nil {
-			if ve, ok := errors.AsType[*blocking.ValidationError](err); ok {
-				for _, fp := range ve.Problems {
-					if fp.Field != "actor" {
-						errs = append(errs, fieldError{fp.Field, fp.Message})
-					}
-				}
+		if ve, ok := errors.AsType[*blocking.ValidationError](s.app.Blocking.Validate(r.Context(), nb)); ok {
+			for _, fp := range ve.Problems {
+				errs = append(errs, fieldError{fp.Field, fp.Message})
 			}
 		}
 		fieldProblem(w, http.StatusUnprocessableEntity, "invalid block", errs)
@@ -274,14 +270,6 @@ func (s *Server) adminCreateBlock(w http.ResponseWriter, r *http.Request, p Prin
 		return
 	}
 	s.writeBlock(w, r, http.StatusCreated, b.ID)
-}
-
-// validateOnly makes nb invalid in a way that cannot be stored (no
-// actor), so Create only reports the problems of the other fields; the
-// "actor" problem it adds is dropped by the caller's filter.
-func validateOnly(nb blocking.NewBlock) blocking.NewBlock {
-	nb.Actor = ""
-	return nb
 }
 
 func (s *Server) writeBlock(w http.ResponseWriter, r *http.Request, status int, id string) {
