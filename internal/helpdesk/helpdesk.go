@@ -161,6 +161,8 @@ func (h hook) BeforeFlows(ctx context.Context, t *flows.Turn) (bool, error) {
 		if t.Event.Feedback != nil && t.Event.Feedback.AgentEmail == "" {
 			t.Event.Feedback.AgentEmail = c.Helpdesk.AgentEmail
 		}
+		// The agent is gone; [[AgentFeedback]].AgentEmail keeps who it was.
+		c.Helpdesk.AgentEmail = ""
 		c.Transcript = append(c.Transcript, contextstore.Message{At: t.Now, From: "system", Text: "agent left"})
 	}
 	return false, nil

@@ -412,3 +412,26 @@ func TestDisconnectUnknownConversation(t *testing.T) {
 		t.Errorf("Disconnect = %v, want ErrNoConversation", err)
 	}
 }
+
+// TestDisconnectClearsTheConnectedAgent: after the agent leaves, the
+// HelpdeskClient state names no agent; the feedback keeps who it was.
+func TestDisconnectClearsTheConnectedAgent(t *testing.T) {
+	env := newEnv(t)
+	env.say(t, "c1", "agent please")
+	if _, err := env.svc.Take(t.Context(), "support", "ann@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := env.conv(t, "c1").Helpdesk.AgentEmail; got != "ann@acme.test" {
+		t.Fatalf("connected agent = %q", got)
+	}
+	if _, err := env.svc.Disconnect(t.Context(), "c1", contextstore.AgentFeedback{}); err != nil {
+		t.Fatal(err)
+	}
+	c := env.conv(t, "c1")
+	if c.Helpdesk.AgentEmail != "" || c.Helpdesk.AgentConnected {
+		t.Errorf("HelpdeskClient after disconnect = %+v", c.Helpdesk)
+	}
+	if c.Feedback.AgentEmail != "ann@acme.test" {
+		t.Errorf("AgentFeedback.AgentEmail = %q, want ann@acme.test", c.Feedback.AgentEmail)
+	}
+}
