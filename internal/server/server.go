@@ -41,6 +41,7 @@ import (
 	"github.com/chatflow/chatflow/internal/ipban"
 	"github.com/chatflow/chatflow/internal/metrics"
 	"github.com/chatflow/chatflow/internal/visitortoken"
+	"github.com/chatflow/chatflow/internal/web"
 )
 
 // maxBody is the largest request body accepted (64 KiB).
@@ -153,6 +154,13 @@ func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
 	for _, rt := range s.routes() {
 		s.mux.HandleFunc(rt.method+" "+rt.pattern, rt.handler)
 	}
+	// The browser pages are not API routes: they are not in routes() nor
+	// in the OpenAPI document.
+	ui := web.Handler()
+	for _, p := range web.Paths() {
+		s.mux.Handle("GET "+p, ui)
+	}
+	s.mux.Handle("GET /static/", ui)
 	return s
 }
 
@@ -208,6 +216,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprint(w, `chatflow is running.
+
+  /chat    the visitor chat        /agent   the agent console        /admin   the admin portal
 
   POST /v1/conversations                 {"channel": "live_chat", "user_token"?} -> {"id", "replies"}
   POST /v1/conversations/{id}/messages   {"text": "...", "idempotency_key": "..."} -> {"replies"}

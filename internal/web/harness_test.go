@@ -1,0 +1,397 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/contextstore/bolt"
+	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/auth"
+	"github.com/chatflow/chatflow/internal/clock"
+	"github.com/chatflow/chatflow/internal/server"
+	"github.com/chatflow/chatflow/internal/visitortoken"
+)
+
+// The browser tests drive the pages in a real headless Chromium. They
+// look for it in CHATFLOW_CHROMIUM, then chromium, chromium-browser and
+// google-chrome on PATH. Without one they are skipped, unless
+// CHATFLOW_BROWSER_TESTS=required (CI sets it): then they fail.
+var browser struct {
+	once  sync.Once
+	path  string
+	alloc context.Context // the context of the shared browser; tabs derive from it
+	stop  context.CancelFunc
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser.stop != nil {
+		browser.stop()
+	}
+	os.Exit(code)
+}
+
+// chromiumPath finds the browser binary.
+func chromiumPath() (string, error) {
+	if p := os.Getenv("CHATFLOW_CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no chromium on PATH (apt-get install chromium, or set CHATFLOW_CHROMIUM)")
+}
+
+// needBrowser returns the context of the shared headless browser,
+// skipping or failing t when there is none.
+func needBrowser(t *testing.T) context.Context {
+	t.Helper()
+	browser.once.Do(func() {
+		browser.path, browser.err = chromiumPath()
+		if browser.err != nil {
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(browser.path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-extensions", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.Flag("lang", "en-US"),
+			chromedp.WindowSize(1280, 900),
+		}
+		alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(alloc)
+		browser.stop = func() { cancel(); stopAlloc() }
+		// Start the browser now: tabs made from ctx share it.
+		if browser.err = chromedp.Do(ctx); browser.err != nil {
+			browser.err = fmt.Errorf("starting %s: %w", browser.path, browser.err)
+			return
+		}
+		browser.alloc = ctx
+	})
+	if browser.err != nil {
+		if os.Getenv("CHATFLOW_BROWSER_TESTS") == "required" {
+			t.Fatalf("browser tests are required: %v", browser.err)
+		}
+		t.Skipf("skipping the browser test: %v", browser.err)
+	}
+	return browser.alloc
+}
+
+// Staff accounts of every UI test server.
+const (
+	agentEmail      = "ann@acme.test"
+	supervisorEmail = "sam@acme.test"
+	adminEmail      = "ada@acme.test"
+	bootstrapToken  = "bootstrap-admin-token-0123456789"
+)
+
+// visitorSecret signs the test visitors' user tokens.
+var visitorSecret = []byte("host-site-shared-secret")
+
+// uiEnv is one chatflow server on loopback, with the example flows and
+// configuration on the embedded (bolt) store, a fake clock (Monday 5
+// January 2026, 10:00 UTC: within the example working hours), staff
+// accounts, and a headless browser to drive its pages.
+type uiEnv struct {
+	t      *testing.T
+	url    string
+	clk    *clock.Fake
+	store  contextstore.Store
+	app    *app.App
+	tokens map[string]string // by role: "agent", "supervisor", "admin"
+	alloc  context.Context
+}
+
+// newUI starts the server and the browser for t.
+func newUI(t *testing.T) *uiEnv {
+	t.Helper()
+	alloc := needBrowser(t)
+	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "chatflow.db"), bolt.Options{Clock: clk.Now, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	cfg, err := app.LoadConfig("../../examples/chatflow.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(t.Context(), app.Options{Store: store, FlowPaths: []string{"../../examples/flows"}, Clock: clk.Now, Config: cfg, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authSvc, err := auth.New(store, auth.Options{Clock: clk.Now, BootstrapAdminToken: bootstrapToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := authSvc.Authenticate(t.Context(), bootstrapToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, acc := range []struct{ name, email, role string }{
+		{"Ann Agent", agentEmail, "agent"}, {"Sam Supervisor", supervisorEmail, "supervisor"}, {"Ada Admin", adminEmail, "admin"},
+	} {
+		_, tok, err := authSvc.CreateAccount(t.Context(), boot, acc.name, acc.email, auth.Role(acc.role))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[acc.role] = tok
+	}
+	srv := server.New(a, nil, server.WithAuth(authSvc), server.WithVisitorTokenSecret(visitorSecret),
+		server.WithBlockedText(cfg.BlockedMessage), server.WithEventPoll(100*time.Millisecond), server.WithLogger(log))
+	ts := httptest.NewUnstartedServer(srv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Listener = ln
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return &uiEnv{t: t, url: ts.URL, clk: clk, store: store, app: a, tokens: tokens, alloc: alloc}
+}
+
+// userToken signs a visitor token for an authenticated user, as the host
+// site would.
+func (e *uiEnv) userToken(userID, name string) string {
+	e.t.Helper()
+	tok, err := visitortoken.Sign(visitorSecret, visitortoken.Claims{Subject: userID, Name: name, Expires: e.clk.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// tab opens a browser tab in a browser context of its own (separate
+// cookies and storage, like another person's browser) with the given
+// viewport. Uncaught JavaScript exceptions and console.error calls on the
+// page fail the test.
+func (e *uiEnv) tab(width, height int64) context.Context {
+	e.t.Helper()
+	ctx, cancel := chromedp.NewContext(e.alloc, chromedp.WithNewBrowserContext())
+	e.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		e.t.Fatalf("opening a browser tab: %v", err)
+	}
+	var mu sync.Mutex
+	var problems []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			// Browser log entries (no Args) include the console lines of
+			// expected 4xx answers; only the page's own errors count.
+			if m.Type == chromedp.ConsoleException || (m.Type == chromedp.ConsoleError && len(m.Args) > 0) {
+				mu.Lock()
+				problems = append(problems, string(m.Type)+": "+m.Text)
+				mu.Unlock()
+			}
+		}
+	}()
+	e.t.Cleanup(func() {
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range problems {
+			e.t.Errorf("page error: %s", p)
+		}
+	})
+	return ctx
+}
+
+// desktop and phone are the viewports the pages must work at.
+func (e *uiEnv) desktop() context.Context { return e.tab(1280, 900) }
+func (e *uiEnv) phone() context.Context   { return e.tab(390, 844) }
+
+// do runs browser actions with a time limit, failing the test with what
+// (a short description of the step) and a screenshot when they fail.
+func (e *uiEnv) do(ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	e.t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, actions...); err != nil {
+		e.shot(ctx, "FAILED-"+sanitize(e.t.Name()+"-"+what))
+		e.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// open navigates ctx to path of the server and waits until sel is visible.
+func (e *uiEnv) open(ctx context.Context, path, sel string) {
+	e.t.Helper()
+	e.do(ctx, "open "+path, chromedp.Navigate(e.url+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// reload reloads the page and waits until sel is visible.
+func (e *uiEnv) reload(ctx context.Context, sel string) {
+	e.t.Helper()
+	e.do(ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// click clicks the first element matching the CSS selector sel once it is
+// visible.
+func (e *uiEnv) click(ctx context.Context, sel string) {
+	e.t.Helper()
+	e.do(ctx, "click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// fill replaces the value of the input, textarea or select matching sel
+// with value, as typed by the user (input and change events fire).
+func (e *uiEnv) fill(ctx context.Context, sel, value string) {
+	e.t.Helper()
+	js := fmt.Sprintf(`(() => {
+		const n = document.querySelector(%q);
+		if (!n) throw new Error("no element " + %q);
+		n.focus();
+		const proto = n instanceof HTMLSelectElement ? HTMLSelectElement.prototype : n instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+		Object.getOwnPropertyDescriptor(proto, "value").set.call(n, %q);
+		n.dispatchEvent(new Event("input", {bubbles: true}));
+		n.dispatchEvent(new Event("change", {bubbles: true}));
+		return true;
+	})()`, sel, sel, value)
+	e.do(ctx, "fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](js)(c, tg)
+		return err
+	}))
+}
+
+// typeKeys types text into sel with real key events (keyboard use).
+func (e *uiEnv) typeKeys(ctx context.Context, sel, text string) {
+	e.t.Helper()
+	e.do(ctx, "type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+// waitVisible waits until an element matching sel is visible.
+func (e *uiEnv) waitVisible(ctx context.Context, sel string) {
+	e.t.Helper()
+	e.do(ctx, "wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// waitGone waits until no element matches sel.
+func (e *uiEnv) waitGone(ctx context.Context, sel string) {
+	e.t.Helper()
+	e.do(ctx, "wait until "+sel+" is gone", chromedp.WaitNotPresent(chromedp.CSS(sel)))
+}
+
+// waitJS waits until the JavaScript expression js is truthy.
+func (e *uiEnv) waitJS(ctx context.Context, what, js string) {
+	e.t.Helper()
+	e.do(ctx, "wait until "+what, chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[any](js, chromedp.WithPollingInterval(50*time.Millisecond))(c, tg)
+		return err
+	}))
+}
+
+// eval evaluates the JavaScript expression js and returns its JSON value
+// decoded into T.
+func evalJS[T any](e *uiEnv, ctx context.Context, js string) T {
+	e.t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		e.t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// shotDir is where screenshots go: testout/screenshots at the repository
+// root (ignored by git), or CHATFLOW_SCREENSHOTS.
+func shotDir() string {
+	if d := os.Getenv("CHATFLOW_SCREENSHOTS"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "testout", "screenshots")
+}
+
+// shot saves a full-page PNG screenshot of ctx's page as name.png.
+func (e *uiEnv) shot(ctx context.Context, name string) {
+	e.t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		e.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	dir := shotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		e.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Logf("screenshot: %s", path)
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// text returns the text content of the first element matching sel.
+func (e *uiEnv) text(ctx context.Context, sel string) string {
+	e.t.Helper()
+	return evalJS[string](e, ctx, fmt.Sprintf(`(() => { const n = document.querySelector(%q); return n ? n.textContent : ""; })()`, sel))
+}
+
+// waitText waits until the text of the first element matching sel
+// contains want.
+func (e *uiEnv) waitText(ctx context.Context, sel, want string) {
+	e.t.Helper()
+	e.waitJS(ctx, fmt.Sprintf("%q is in %s", want, sel),
+		fmt.Sprintf(`(() => { const n = document.querySelector(%q); return !!n && n.textContent.includes(%q); })()`, sel, want))
+}
+
+// get calls the API directly (for checks the page does not show).
+func (e *uiEnv) get(path, token string) *http.Response {
+	e.t.Helper()
+	req, err := http.NewRequestWithContext(e.t.Context(), "GET", e.url+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}

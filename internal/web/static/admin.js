@@ -1,0 +1,1 @@
+// Admin portal page: placeholder.
