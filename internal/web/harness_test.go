@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -127,8 +129,9 @@ type uiEnv struct {
 	alloc  context.Context
 }
 
-// newUI starts the server and the browser for t.
-func newUI(t *testing.T) *uiEnv {
+// newUI starts the server and the browser for t; opts are added to the
+// server's options.
+func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 	t.Helper()
 	alloc := needBrowser(t)
 	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
@@ -164,8 +167,9 @@ func newUI(t *testing.T) *uiEnv {
 		}
 		tokens[acc.role] = tok
 	}
-	srv := server.New(a, nil, server.WithAuth(authSvc), server.WithVisitorTokenSecret(visitorSecret),
-		server.WithBlockedText(cfg.BlockedMessage), server.WithEventPoll(100*time.Millisecond), server.WithLogger(log))
+	opts = append([]server.Option{server.WithAuth(authSvc), server.WithVisitorTokenSecret(visitorSecret),
+		server.WithBlockedText(cfg.BlockedMessage), server.WithEventPoll(100 * time.Millisecond), server.WithLogger(log)}, opts...)
+	srv := server.New(a, nil, opts...)
 	ts := httptest.NewUnstartedServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -376,6 +380,37 @@ func (e *uiEnv) waitText(ctx context.Context, sel, want string) {
 	e.t.Helper()
 	e.waitJS(ctx, fmt.Sprintf("%q is in %s", want, sel),
 		fmt.Sprintf(`(() => { const n = document.querySelector(%q); return !!n && n.textContent.includes(%q); })()`, sel, want))
+}
+
+// call calls the API directly (to set up data, or to check what a page
+// does not show): method path with body (JSON text, "" for none) and the
+// bearer token (none when ""). It fails the test unless the status is
+// want, decodes the answer into out when out is not nil, and returns the
+// body.
+func (e *uiEnv) call(method, path, token, body string, want int, out any) string {
+	e.t.Helper()
+	req, err := http.NewRequestWithContext(e.t.Context(), method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		e.t.Fatalf("%s %s = %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			e.t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+	return string(b)
 }
 
 // get calls the API directly (for checks the page does not show).
