@@ -57,6 +57,19 @@ func (g gate) IsBlocked(ctx context.Context, c *contextstore.Conversation, _ tim
 	return d.Blocked, nil
 }
 
+// LiveChatBlocked reports whether c's visitor is blocked from live chat
+// now: the conversation's own block (ConversationInfo.LiveChatBlockedUntil)
+// or, through the blocking service, the user's blacklist entry or an IP /
+// range ban. HelpdeskClient.IsBlockedForLiveChat only records the answer of
+// the last ConnectToHelpdeskAgent or block; this is the current one, so a
+// block lifted by an admin or ended by its period shows as lifted.
+func (a *App) LiveChatBlocked(ctx context.Context, c *contextstore.Conversation) (bool, error) {
+	if contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, a.Clock()) {
+		return true, nil
+	}
+	return gate{a.Blocking}.IsBlocked(ctx, c, a.Clock())
+}
+
 // liftHook ends the history record of an anonymous block when a flow
 // lifted the block itself (LiveChatBlockedUntil set to null or GetDate()).
 type liftHook struct{ s *blocking.Service }

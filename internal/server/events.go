@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +71,25 @@ func visitorState(c *contextstore.Conversation, now time.Time) string {
 	return stateBot
 }
 
+// currentState is visitorState with a "blocked" state re-checked against
+// the blocks in force: the HelpdeskClient.IsBlockedForLiveChat flag keeps
+// the answer of the last connect attempt or block, so after an admin
+// lifts the block (or it runs out) the visitor gets the composer back
+// without having to try again. A failed check keeps the stored state.
+func (s *Server) currentState(ctx context.Context, c *contextstore.Conversation) string {
+	st := visitorState(c, s.app.Clock())
+	if st != stateBlocked {
+		return st
+	}
+	blocked, err := s.app.LiveChatBlocked(ctx, c)
+	if err != nil || blocked {
+		return st
+	}
+	cur := *c
+	cur.Helpdesk.IsBlockedForLiveChat = false
+	return visitorState(&cur, s.app.Clock())
+}
+
 // stateEvent is the data of a "state" event. Text is only set for
 // "blocked", and is the neutral text.
 type stateEvent struct {
@@ -115,7 +135,7 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return send("state", ev)
 	}
-	state := visitorState(c, s.app.Clock())
+	state := s.currentState(ctx, c)
 	seen := len(c.Transcript)
 	var last *contextstore.Message
 	if seen > 0 {
@@ -157,7 +177,7 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 		if n := len(c.Transcript); n > 0 {
 			last = &c.Transcript[n-1]
 		}
-		if st := visitorState(c, s.app.Clock()); st != state {
+		if st := s.currentState(ctx, c); st != state {
 			if state == stateAgentJoined && st != stateEnded && !sendState(stateAgentLeft) {
 				return
 			}

@@ -47,7 +47,8 @@ func readEvents(body *bufio.Reader) <-chan sse {
 // TestConversationEvents reads the visitor's event stream over loopback
 // while an agent joins, writes and disconnects with a block: the visitor
 // sees the states, the agent's message and only the neutral text of the
-// block, and the stream ends when the client goes away.
+// block, then "bot" again when a supervisor lifts the block, and the
+// stream ends when the client goes away.
 func TestConversationEvents(t *testing.T) {
 	e := newStaffEnv(t)
 	srv := httptest.NewServer(server.New(e.app, nil, server.WithAuth(e.auth), server.WithEventPoll(5*time.Millisecond), server.WithBlockedText("Chat is closed.")))
@@ -103,6 +104,14 @@ func TestConversationEvents(t *testing.T) {
 		`{"block": true, "reason_category": "abusive_language", "notes": "insulted-the-agent-7f3a", "minutes": 60}`)
 	next(`state {"state":"agent_left"}`)
 	next(`state {"state":"blocked","text":"Chat is closed."}`)
+	// A supervisor lifts the block: the visitor gets the composer back
+	// without trying again (IsBlockedForLiveChat still holds the last answer).
+	active := conversationBlocks(t, e, superTok, "active")
+	if len(active) != 1 {
+		t.Fatalf("active conversation blocks = %+v", active)
+	}
+	e.must(t, http.StatusOK, nil, superTok, "POST", "/v1/admin/blocks/"+active[0].ID+"/lift", `{"notes": "second chance"}`)
+	next(`state {"state":"bot"}`)
 
 	cancel()
 	closed := make(chan struct{})
