@@ -1,10 +1,382 @@
-// The admin portal's conversations views (#conversations, #conversation/ID).
-import { el, replace } from "/static/common.js";
+// Admin portal: the conversations views. #conversations lists them with
+// their block status (filters, pages, CSV export); #conversation/ID shows
+// one: its fields, its block records and its transcript. Each view is an
+// async function(root, ctx) as admin.js calls it.
+
+import { ApiError, api, el, replace, timeEl, status, fail } from "/static/common.js";
+
+/** Rows of a page of the list. */
+export const PAGE_SIZE = 20;
+
+/** "abusive_language" → "Abusive language". */
+function words(s) {
+  if (!s) return "—";
+  const t = String(s).replace(/_/g, " ");
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+/** A link to a hash route that navigates with ctx.go (plain href for a new tab). */
+function routeLink(ctx, hash, text, attrs = {}) {
+  return el(
+    "a",
+    {
+      href: hash,
+      ...attrs,
+      onclick: (ev) => {
+        if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+        ev.preventDefault();
+        ctx.go(hash);
+      },
+    },
+    text,
+  );
+}
+
+/** A block status badge: active, ended or none. */
+function statusBadge(s) {
+  const v = s || "none";
+  return el("span", { class: `badge ${v === "none" ? "" : v}`.trim() }, v);
+}
+
+/** Who a conversation is with: "anonymous", or the user's name and id. */
+function userText(c) {
+  if (!c.authenticated && !c.user_id) return "anonymous";
+  if (c.user_name && c.user_id) return `${c.user_name} (${c.user_id})`;
+  return c.user_id || c.user_name || "authenticated";
+}
+
+/** The number of records of a CSV text, without its header row (quoted newlines allowed). */
+export function csvRows(text) {
+  let records = 0;
+  let quoted = false;
+  let content = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    if (!quoted && (ch === "\n" || ch === "\r")) {
+      if (content) records++;
+      content = false;
+      continue;
+    }
+    content = true;
+  }
+  if (content) records++;
+  return Math.max(0, records - 1);
+}
+
+/** Shows an error of loading inside the view and in the status line; 401 is thrown for the shell. */
+function loadProblem(box, err, what) {
+  if (err instanceof ApiError && err.status === 401) throw err;
+  const why = err instanceof ApiError ? err.describe() : `Cannot reach the server (${err.message})`;
+  replace(box, el("p", { class: "notice load-error", role: "alert" }, `Cannot load ${what}: ${why}`));
+  fail(err);
+}
+
+const BLOCK_STATUSES = [
+  { value: "", label: "Any" },
+  { value: "active", label: "Active" },
+  { value: "ended", label: "Ended" },
+  { value: "none", label: "None" },
+];
+const BLOCKED = [
+  { value: "", label: "Any" },
+  { value: "true", label: "Yes" },
+  { value: "false", label: "No" },
+];
+
+function select(id, name, options, value) {
+  return el(
+    "select",
+    { id, name },
+    options.map((o) => el("option", { value: o.value, selected: o.value === value }, o.label)),
+  );
+}
+
+// ---- the list ----------------------------------------------------------------
 
 export async function showConversations(root, ctx) {
-  replace(root, el("h1", {}, "Conversations"));
+  const params = ctx.params || {};
+  const filters = {
+    block_status: BLOCK_STATUSES.some((o) => o.value === params.block_status) ? params.block_status : "",
+    blocked: BLOCKED.some((o) => o.value === params.blocked) ? params.blocked : "",
+  };
+  // cursors[i] is the "after" of page i (page 0 has none).
+  const st = { page: 0, cursors: [""] };
+
+  const statusSel = select("conv-block-status", "block_status", BLOCK_STATUSES, filters.block_status);
+  const blockedSel = select("conv-blocked", "blocked", BLOCKED, filters.blocked);
+  const form = el(
+    "form",
+    { id: "conv-filters", class: "panel", "aria-label": "Filter conversations" },
+    el(
+      "div",
+      { class: "grid" },
+      el("div", {}, el("label", { for: "conv-block-status" }, "Block status"), statusSel),
+      el("div", {}, el("label", { for: "conv-blocked" }, "Marked blocked"), blockedSel),
+      el("div", {}, el("button", { type: "submit", id: "conv-apply" }, "Apply filters")),
+    ),
+  );
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams();
+    if (statusSel.value) q.set("block_status", statusSel.value);
+    if (blockedSel.value) q.set("blocked", blockedSel.value);
+    const qs = q.toString();
+    ctx.go(qs ? `#conversations?${qs}` : "#conversations");
+  });
+
+  const results = el("section", { id: "conv-results", "aria-labelledby": "conv-results-title" });
+  replace(root, el("h2", { id: "conv-title" }, "Conversations"), form, results);
+
+  let loads = 0;
+  async function load() {
+    const n = ++loads;
+    const q = new URLSearchParams();
+    if (filters.block_status) q.set("block_status", filters.block_status);
+    if (filters.blocked) q.set("blocked", filters.blocked);
+    q.set("limit", String(PAGE_SIZE));
+    if (st.cursors[st.page]) q.set("after", st.cursors[st.page]);
+    results.setAttribute("aria-busy", "true");
+    let data;
+    try {
+      data = await api(`/v1/admin/conversations?${q}`, { token: ctx.token });
+    } catch (err) {
+      if (n !== loads) return;
+      results.removeAttribute("aria-busy");
+      loadProblem(results, err, "the conversations");
+      return;
+    }
+    if (n !== loads) return;
+    results.removeAttribute("aria-busy");
+    draw(data);
+  }
+
+  function draw(data) {
+    const list = Array.isArray(data.conversations) ? data.conversations : [];
+    const cols = ["Conversation", "Channel", "Started", "User", "Block status", "Reason category", "Messages"];
+    const rows = list.map((c) =>
+      el(
+        "tr",
+        { dataset: { id: c.id, blockStatus: c.block_status || "none" } },
+        [
+          routeLink(ctx, `#conversation/${encodeURIComponent(c.id)}`, c.id, { "aria-label": `Conversation ${c.id}` }),
+          c.channel || "—",
+          timeEl(c.started_at),
+          userText(c),
+          statusBadge(c.block_status),
+          words(c.block_reason_category),
+          String(c.messages_count ?? "—"),
+        ].map((v) => el("td", {}, v)),
+      ),
+    );
+    replace(
+      results,
+      el("h3", { id: "conv-results-title", tabindex: "-1" }, `Page ${st.page + 1}`),
+      el(
+        "p",
+        { id: "conv-count", class: "muted" },
+        list.length ? `${list.length} conversation${list.length === 1 ? "" : "s"} shown.` : "No conversation matches these filters.",
+      ),
+      list.length
+        ? el(
+            "div",
+            { class: "table-wrap" },
+            el(
+              "table",
+              { id: "conversations-table", "aria-labelledby": "conv-results-title" },
+              el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
+              el("tbody", {}, rows),
+            ),
+          )
+        : null,
+      el(
+        "nav",
+        { class: "actions", "aria-label": "Pages of conversations" },
+        el("button", { type: "button", id: "conv-prev", class: "secondary", disabled: st.page === 0, onclick: () => page(-1, data) }, "Previous"),
+        el("span", { id: "conv-page", class: "muted" }, `Page ${st.page + 1}`),
+        el("button", { type: "button", id: "conv-next", class: "secondary", disabled: !data.next, onclick: () => page(1, data) }, "Next"),
+      ),
+      el(
+        "div",
+        { class: "actions" },
+        el(
+          "button",
+          { type: "button", id: "conv-export", class: "secondary", "aria-describedby": "conv-export-hint", onclick: (ev) => exportCSV(ev.currentTarget) },
+          "Export CSV",
+        ),
+        el("span", { id: "conv-export-hint", class: "muted" }, "All conversations matching “Marked blocked”."),
+      ),
+    );
+  }
+
+  async function page(step, data) {
+    if (step > 0) {
+      if (!data.next) return;
+      st.cursors[st.page + 1] = data.next;
+      st.page++;
+    } else if (st.page > 0) {
+      st.page--;
+    }
+    try {
+      await load();
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    const btn = document.getElementById(step > 0 ? "conv-next" : "conv-prev");
+    if (btn && !btn.disabled) btn.focus();
+    else document.getElementById("conv-results-title")?.focus();
+  }
+
+  async function exportCSV(button) {
+    const q = new URLSearchParams();
+    if (filters.blocked) q.set("blocked", filters.blocked);
+    const qs = q.toString();
+    button.disabled = true;
+    status("Exporting…");
+    try {
+      const res = await fetch(`/v1/admin/conversations.csv${qs ? `?${qs}` : ""}`, {
+        headers: { Authorization: `Bearer ${ctx.token}`, Accept: "text/csv" },
+        cache: "no-store",
+      });
+      if (!res.ok) {
+        const problem = await res.json().catch(() => ({}));
+        throw new ApiError(res.status, problem);
+      }
+      const text = await res.text();
+      const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+      const a = el("a", { href: url, download: "conversations.csv", hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      const n = csvRows(text);
+      status(`Exported ${n} conversation${n === 1 ? "" : "s"} to conversations.csv`, "ok");
+    } catch (err) {
+      fail(err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  await load();
+}
+
+// ---- one conversation --------------------------------------------------------------
+
+const FROM_LABEL = { user: "Visitor", bot: "Bot", agent: "Agent", system: "System" };
+
+function blockRecords(ctx, blocks) {
+  if (!blocks.length) return el("p", { id: "conv-blocks-none", class: "muted" }, "No block records.");
+  const cols = ["Status", "Key type", "Reason category", "Notes", "Created", "By", "Until", "Details"];
+  const rows = blocks.map((b) =>
+    el(
+      "tr",
+      { dataset: { id: b.id, status: b.status } },
+      [
+        el("span", { class: `badge ${b.status}` }, b.status),
+        words(b.kind),
+        words(b.reason_category),
+        b.notes || "—",
+        timeEl(b.created_at),
+        b.created_by || "—",
+        b.until ? timeEl(b.until) : "permanent",
+        routeLink(ctx, `#block/${encodeURIComponent(b.id)}`, "Details", { "aria-label": `Details of block ${b.id}` }),
+      ].map((v) => el("td", {}, v)),
+    ),
+  );
+  return el(
+    "div",
+    { class: "table-wrap" },
+    el(
+      "table",
+      { id: "conv-blocks-table", "aria-labelledby": "conv-blocks-title" },
+      el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, rows),
+    ),
+  );
+}
+
+function transcript(messages) {
+  if (!messages.length) return el("p", { id: "conv-transcript-none", class: "muted" }, "No messages.");
+  return el(
+    "ul",
+    { class: "transcript", id: "conv-transcript", "aria-labelledby": "conv-transcript-title" },
+    messages.map((m) => {
+      const from = FROM_LABEL[m.from] ? m.from : "system";
+      return el(
+        "li",
+        { class: `from-${from}` },
+        el("span", { class: "who" }, `${FROM_LABEL[from]} · `, timeEl(m.at)),
+        el("span", { class: "text" }, m.text || ""),
+      );
+    }),
+  );
 }
 
 export async function showConversation(root, ctx) {
-  replace(root, el("h1", {}, "Conversation"));
+  const id = ctx.params && ctx.params.id;
+  if (!id) {
+    await ctx.go("#conversations");
+    return;
+  }
+  const back = el("p", {}, routeLink(ctx, "#conversations", "← Conversations"));
+  const body = el("div", { id: "conv-detail" });
+  replace(root, back, el("h2", { id: "conv-title" }, `Conversation ${id}`), body);
+  let c;
+  try {
+    c = await api(`/v1/admin/conversations/${encodeURIComponent(id)}`, { token: ctx.token });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      replace(body, el("p", { id: "conv-none", class: "panel" }, `There is no conversation with the id ${id}.`));
+      status(`No conversation ${id}`, "info");
+      return;
+    }
+    loadProblem(body, err, `conversation ${id}`);
+    return;
+  }
+  const yes = (v) => (v ? "yes" : "no");
+  const row = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
+  const user =
+    c.user_id && c.authenticated !== false
+      ? routeLink(ctx, `#user/${encodeURIComponent(c.user_id)}`, userText(c), { "aria-label": `User page of ${c.user_id}` })
+      : userText(c);
+  const messages = Array.isArray(c.messages) ? c.messages : [];
+  const blocks = Array.isArray(c.blocks) ? c.blocks : [];
+  replace(
+    body,
+    el(
+      "section",
+      { class: "panel", "aria-labelledby": "conv-fields-title" },
+      el("h3", { id: "conv-fields-title" }, "Details"),
+      el(
+        "dl",
+        { class: "details", id: "conv-fields" },
+        row("Id", c.id || id),
+        row("Channel", c.channel || "—"),
+        row("Started", timeEl(c.started_at)),
+        row("Updated", timeEl(c.updated_at)),
+        row("User", user),
+        row("Authenticated", yes(c.authenticated)),
+        row("Marked blocked", yes(c.blocked)),
+        row("Marked spam", yes(c.marked_spam)),
+        row("Live chat blocked until", c.live_chat_blocked_until ? timeEl(c.live_chat_blocked_until) : "—"),
+        row("Block status", statusBadge(c.block_status)),
+        row("Block reason category", words(c.block_reason_category)),
+        row("Messages", String(c.messages_count ?? messages.length)),
+      ),
+    ),
+    el(
+      "section",
+      { class: "panel", "aria-labelledby": "conv-blocks-title" },
+      el("h3", { id: "conv-blocks-title" }, "Block records"),
+      blockRecords(ctx, blocks),
+    ),
+    el(
+      "section",
+      { class: "panel", "aria-labelledby": "conv-transcript-title" },
+      el("h3", { id: "conv-transcript-title" }, "Transcript"),
+      transcript(messages),
+    ),
+  );
 }
