@@ -274,7 +274,7 @@ function blockRecords(ctx, blocks) {
       "tr",
       { dataset: { id: b.id, status: b.status } },
       [
-        el("span", { class: `badge ${b.status}` }, b.status),
+        el("span", { class: `badge ${b.status === "active" ? "active" : "ended"}` }, b.status),
         words(b.kind),
         words(b.reason_category),
         b.notes || "—",

@@ -84,7 +84,7 @@ function blacklistTable(ctx, list) {
             b.lift_notes ? el("span", { class: "lift-notes muted" }, ` (${b.lift_notes})`) : null,
           );
     const cells = [
-      el("span", { class: `badge ${b.status}` }, b.status),
+      el("span", { class: `badge ${b.status === "active" ? "active" : "ended"}` }, b.status),
       words(b.reason_category),
       b.reason || "—",
       b.notes || "—",
