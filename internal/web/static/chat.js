@@ -1,1 +1,481 @@
-// Chat page: placeholder.
+// The visitor chat (/chat): start a conversation — as a guest, through
+// the demo sign-in, or as the user of a host site's token given in the
+// fragment (/chat#user_token=…) — talk to the bot and, when asked, to an
+// agent. The conversation id is kept in localStorage so a reload resumes
+// it; agent messages and state changes come from the conversation's
+// server-sent event stream.
+import { api, ApiError, el, replace, $, timeEl, status, fail, newKey } from "/static/common.js";
+
+const STORE_KEY = "chatflow.chat.conversation";
+
+const ui = {
+  loading: $("loading"),
+  start: $("start"),
+  guest: $("start-guest"),
+  demoForm: $("demo-form"),
+  demoUser: $("demo-user"),
+  demoName: $("demo-name"),
+  demoSubmit: $("demo-submit"),
+  chat: $("chat"),
+  transcript: $("transcript"),
+  state: $("chat-state"),
+  blocked: $("blocked-notice"),
+  ended: $("ended"),
+  endedText: $("ended-text"),
+  newChat: $("new-chat"),
+  composer: $("composer"),
+  input: $("message"),
+  send: $("send"),
+};
+
+/** What the page knows of the current conversation. */
+const chat = {
+  id: "", // the conversation id; "" when there is none
+  state: "bot", // the last state of the event stream
+  resuming: false, // the page resumed a stored conversation and has no state yet
+  sending: false, // a message is on its way
+  pending: null, // {text, key}: the message being sent, kept until it succeeds
+  stream: null, // the EventSource
+  retry: 0, // the timer of a stream reconnection
+  shown: new Set(), // "at|from|text" of the server messages in the transcript
+  reads: 0, // transcript reads under way
+  queued: [], // agent messages that arrived while the transcript was being read
+};
+
+// ---- storage -----------------------------------------------------------------
+
+function storedId() {
+  try {
+    return localStorage.getItem(STORE_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+
+function remember(id) {
+  try {
+    localStorage.setItem(STORE_KEY, id);
+  } catch {
+    // Private mode without storage: the chat works, a reload forgets it.
+  }
+}
+
+function forget() {
+  try {
+    localStorage.removeItem(STORE_KEY);
+  } catch {
+    // nothing kept
+  }
+}
+
+// ---- panels ------------------------------------------------------------------
+
+/** Shows the start panel (no current conversation). */
+function showStart() {
+  closeStream();
+  chat.id = "";
+  chat.pending = null;
+  ui.loading.hidden = true;
+  ui.chat.hidden = true;
+  ui.start.hidden = false;
+  setStartBusy(false);
+  checkDemo();
+}
+
+/** Shows the conversation panel with an empty transcript. */
+function showChat() {
+  ui.loading.hidden = true;
+  ui.start.hidden = true;
+  ui.chat.hidden = false;
+  replace(ui.transcript);
+  chat.shown.clear();
+  chat.state = "bot";
+  ui.state.textContent = "";
+  ui.blocked.hidden = true;
+  ui.blocked.textContent = "";
+  ui.ended.hidden = true;
+  updateComposer();
+}
+
+function setStartBusy(busy) {
+  ui.guest.disabled = busy;
+  ui.demoSubmit.disabled = busy;
+}
+
+let demoChecked = false;
+
+/** Offers the demo sign-in when the server runs in demo mode with visitor tokens. */
+async function checkDemo() {
+  if (demoChecked) return;
+  demoChecked = true;
+  try {
+    const demo = await api("/v1/demo");
+    ui.demoForm.hidden = !(demo && demo.visitor_tokens === true);
+  } catch {
+    // 404: not a demo server. Any other failure: simply no demo sign-in.
+    ui.demoForm.hidden = true;
+  }
+}
+
+// ---- transcript ----------------------------------------------------------------
+
+const WHO = { user: "You", bot: "Bot", agent: "Agent" };
+
+/**
+ * Appends a message to the transcript. Messages of the server (with their
+ * time, from GET messages or the event stream) are shown once.
+ */
+function addMessage(m, { server = true } = {}) {
+  if (server) {
+    const key = `${m.at}|${m.from}|${m.text}`;
+    if (chat.shown.has(key)) return;
+    chat.shown.add(key);
+  }
+  const from = WHO[m.from] ? m.from : "system";
+  const li = el(
+    "li",
+    { class: `from-${from}` },
+    el("span", { class: "who" }, WHO[m.from] || "Notice", " · ", timeEl(m.at)),
+    el("span", { class: "text" }, m.text),
+  );
+  ui.transcript.append(li);
+  keepInView();
+}
+
+/** Adds what the page itself sent or received now (no server time). */
+function addLocal(from, text) {
+  addMessage({ at: new Date().toISOString(), from, text }, { server: false });
+}
+
+/** Keeps the newest message and the composer on screen. */
+function keepInView() {
+  const last = ui.transcript.lastElementChild;
+  if (last && typeof last.scrollIntoView === "function") last.scrollIntoView({ block: "nearest" });
+  if (!ui.composer.hidden) ui.composer.scrollIntoView({ block: "nearest" });
+}
+
+/** An agent message of the event stream. */
+function onAgentMessage(m) {
+  if (chat.reads > 0) chat.queued.push(m);
+  else addMessage(m);
+}
+
+/**
+ * Reads the transcript of the server: everything (full) or only the agent
+ * messages the page may have missed while its stream was not connected.
+ * Resolves to false when the conversation no longer exists.
+ */
+async function readTranscript(id, full) {
+  chat.reads++;
+  try {
+    const data = await api(`/v1/conversations/${encodeURIComponent(id)}/messages`);
+    if (id !== chat.id) return true;
+    for (const m of data.messages || []) {
+      if (full || m.from === "agent") addMessage(m);
+    }
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return false;
+    throw err;
+  } finally {
+    chat.reads--;
+    if (chat.reads === 0) {
+      const queued = chat.queued;
+      chat.queued = [];
+      if (id === chat.id) queued.forEach((m) => addMessage(m));
+    }
+  }
+}
+
+// ---- states ----------------------------------------------------------------------
+
+const STATE_TEXT = {
+  queued: "Waiting for an agent…",
+  agent_joined: "An agent has joined the chat.",
+  agent_left: "The agent has left the chat.",
+};
+
+/** Applies a "state" event of the stream. */
+function onState(ev) {
+  const st = ev.state;
+  const wasResuming = chat.resuming;
+  chat.resuming = false;
+  const before = chat.state;
+  chat.state = st;
+  if (st === "ended") {
+    closeStream();
+    if (wasResuming) {
+      // A stored conversation that ended meanwhile: start afresh.
+      forget();
+      showStart();
+      status("Your previous chat has ended. You can start a new one.", "info");
+      return;
+    }
+    const hadFocus = ui.composer.contains(document.activeElement);
+    ui.state.textContent = "";
+    ui.blocked.hidden = true;
+    ui.ended.hidden = false;
+    updateComposer();
+    if (hadFocus) ui.newChat.focus();
+    return;
+  }
+  ui.ended.hidden = true;
+  if (st === "blocked") {
+    // Only the neutral text of the server: never a reason or anything else.
+    ui.state.textContent = "";
+    ui.blocked.textContent = ev.text || "";
+    ui.blocked.hidden = false;
+    status("");
+    updateComposer();
+    return;
+  }
+  ui.blocked.hidden = true;
+  ui.blocked.textContent = "";
+  if (st in STATE_TEXT) ui.state.textContent = STATE_TEXT[st];
+  else if (!(st === "bot" && before === "agent_left")) ui.state.textContent = "";
+  updateComposer();
+}
+
+/** Whether the visitor may write in the current state. */
+function canWrite() {
+  return chat.id !== "" && chat.state !== "blocked" && chat.state !== "ended";
+}
+
+function updateComposer() {
+  const open = canWrite();
+  ui.input.disabled = !open;
+  ui.send.disabled = !open || chat.sending;
+  ui.composer.setAttribute("aria-busy", chat.sending ? "true" : "false");
+}
+
+// ---- event stream ------------------------------------------------------------------
+
+function closeStream() {
+  clearTimeout(chat.retry);
+  chat.retry = 0;
+  if (chat.stream) {
+    chat.stream.close();
+    chat.stream = null;
+  }
+}
+
+/**
+ * Follows the event stream of the current conversation. Every (re)connect
+ * reads the transcript for agent messages written while the page was not
+ * listening; the first state event (re)applies the state.
+ */
+function follow() {
+  closeStream();
+  const id = chat.id;
+  const es = new EventSource(`/v1/conversations/${encodeURIComponent(id)}/events`);
+  chat.stream = es;
+  es.addEventListener("open", () => {
+    readTranscript(id, false).then(
+      (exists) => {
+        if (!exists && id === chat.id) gone();
+      },
+      () => {
+        // The stream works; a missed read is retried on the next connect.
+      },
+    );
+  });
+  es.addEventListener("state", (e) => {
+    if (es === chat.stream) onState(parse(e.data));
+  });
+  es.addEventListener("message", (e) => {
+    if (es !== chat.stream) return;
+    const m = parse(e.data);
+    if (m.text) onAgentMessage({ at: m.at, from: m.from || "agent", text: m.text });
+  });
+  es.addEventListener("error", () => {
+    if (es !== chat.stream || es.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+    // Refused (e.g. the conversation is gone) or not a stream: check, then try again later.
+    chat.stream = null;
+    chat.retry = setTimeout(() => resume(id, { quiet: true }), 3000);
+  });
+}
+
+function parse(data) {
+  try {
+    return JSON.parse(data) || {};
+  } catch {
+    return {};
+  }
+}
+
+/** The stored conversation no longer exists. */
+function gone() {
+  forget();
+  showStart();
+  status("Your previous chat is no longer available. You can start a new one.", "info");
+}
+
+// ---- starting and resuming --------------------------------------------------------
+
+/** Starts a conversation, anonymous or as the user of userToken. */
+async function start(userToken) {
+  setStartBusy(true);
+  status(userToken ? "Signing you in…" : "Starting the chat…");
+  try {
+    const body = { channel: "live_chat" };
+    if (userToken) body.user_token = userToken;
+    const res = await api("/v1/conversations", { method: "POST", body });
+    remember(res.id);
+    chat.id = res.id;
+    chat.resuming = false;
+    showChat();
+    for (const text of res.replies || []) addLocal("bot", text);
+    status("");
+    follow();
+    ui.input.focus();
+  } catch (err) {
+    showStart();
+    if (err instanceof ApiError && err.status === 401) {
+      const expired = /expired/i.test(err.detail);
+      status(
+        expired
+          ? "Your sign-in has expired. Please sign in again on the site, or chat as a guest."
+          : "Your sign-in could not be verified. Please sign in again on the site, or chat as a guest.",
+        "error",
+      );
+    } else {
+      fail(err);
+    }
+  }
+}
+
+/** Resumes a stored conversation: its transcript, then its event stream. */
+async function resume(id, { quiet = false } = {}) {
+  chat.id = id;
+  if (!quiet) {
+    showChat();
+    status("");
+  }
+  try {
+    // A quiet resume (after the stream failed) keeps what is on screen.
+    const exists = await readTranscript(id, !quiet);
+    if (!exists) {
+      gone();
+      return;
+    }
+  } catch (err) {
+    if (quiet) {
+      chat.retry = setTimeout(() => resume(id, { quiet: true }), 5000);
+      return;
+    }
+    fail(err);
+  }
+  if (id !== chat.id) return;
+  chat.resuming = !quiet;
+  follow();
+  if (!quiet && canWrite()) ui.input.focus();
+}
+
+// ---- sending -------------------------------------------------------------------------
+
+async function send(ev) {
+  ev.preventDefault();
+  const text = ui.input.value.trim();
+  if (!text || chat.sending || !canWrite()) return;
+  // The same message keeps its key until it is sent, so a retry after a
+  // lost answer is not taken twice.
+  if (!chat.pending || chat.pending.text !== text) chat.pending = { text, key: newKey() };
+  const { key } = chat.pending;
+  const id = chat.id;
+  chat.sending = true;
+  updateComposer();
+  status("Sending…");
+  try {
+    const res = await api(`/v1/conversations/${encodeURIComponent(id)}/messages`, {
+      method: "POST",
+      body: { text, idempotency_key: key },
+    });
+    if (id !== chat.id) return;
+    chat.pending = null;
+    if (ui.input.value.trim() === text) ui.input.value = "";
+    addLocal("user", text);
+    for (const r of res.replies || []) addLocal("bot", r);
+    status("");
+  } catch (err) {
+    if (id !== chat.id) return;
+    // The text stays in the box: nothing typed is lost.
+    if (err instanceof ApiError && err.status === 409) {
+      onState({ state: "ended" });
+      status("Your message was not sent: this chat has ended.", "error");
+    } else if (err instanceof ApiError && err.status === 404) {
+      status("Your message was not sent: this chat is no longer available.", "error");
+    } else if (err instanceof ApiError) {
+      status(`Your message was not sent (${err.describe()}). Press Send to try again.`, "error");
+    } else {
+      status("Your message was not sent: cannot reach the server. Press Send to try again.", "error");
+    }
+  } finally {
+    chat.sending = false;
+    updateComposer();
+    if (canWrite() && !ui.input.disabled && document.activeElement === document.body) ui.input.focus();
+  }
+}
+
+// ---- wiring ----------------------------------------------------------------------------
+
+ui.guest.addEventListener("click", () => start(""));
+
+ui.demoForm.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const userId = ui.demoUser.value.trim();
+  const name = ui.demoName.value.trim();
+  const missing = !userId ? ui.demoUser : !name ? ui.demoName : null;
+  ui.demoUser.setAttribute("aria-invalid", userId ? "false" : "true");
+  ui.demoName.setAttribute("aria-invalid", name ? "false" : "true");
+  if (missing) {
+    status(!userId ? "Please enter a user id." : "Please enter a name.", "error");
+    missing.focus();
+    return;
+  }
+  setStartBusy(true);
+  status("Signing you in…");
+  let token;
+  try {
+    const res = await api("/v1/demo/visitor-token", { method: "POST", body: { user_id: userId, name } });
+    token = res.user_token;
+  } catch (err) {
+    setStartBusy(false);
+    fail(err);
+    return;
+  }
+  await start(token);
+});
+
+ui.composer.addEventListener("submit", send);
+
+ui.newChat.addEventListener("click", () => {
+  forget();
+  showStart();
+  status("");
+  ui.guest.focus();
+});
+
+/** The user token a host site passed in the fragment, removed from the address. */
+function tokenFromFragment() {
+  if (!location.hash) return "";
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get("user_token") || "";
+  if (token) history.replaceState(null, "", location.pathname + location.search);
+  return token;
+}
+
+function init() {
+  const token = tokenFromFragment();
+  if (token) {
+    // The host site names the user: a new conversation as them.
+    forget();
+    ui.loading.hidden = true;
+    start(token);
+    return;
+  }
+  const id = storedId();
+  if (id) resume(id);
+  else showStart();
+}
+
+init();
