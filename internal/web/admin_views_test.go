@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -197,6 +198,7 @@ func TestAdminUserPageUnblock(t *testing.T) {
 		t.Errorf("details link = %q, want #block/%s", href, entry.ID)
 	}
 	e.shot(ctx, "admin-user")
+	e.avLook(ctx, "user")
 
 	// The tabs by keyboard: arrows move the selection and focus.
 	e.avKey(ctx, "#user-blacklist-tab", kb.ArrowRight)
@@ -240,6 +242,7 @@ func TestAdminUserPageUnblock(t *testing.T) {
 	e.waitText(ctx, "#status", "Unblocked: 1 block(s) lifted")
 	e.waitVisible(ctx, "#blacklist-table tbody tr[data-status=lifted]")
 	e.waitGone(ctx, "#unblock-user")
+	e.avLook(ctx, "user-lifted")
 	row = e.text(ctx, "#blacklist-table tbody tr")
 	for _, want := range []string{"lifted", "lifted by " + supervisorEmail, "appeal accepted"} {
 		if !strings.Contains(row, want) {
@@ -260,6 +263,7 @@ func TestAdminUserPageUnblock(t *testing.T) {
 	phone := e.phone()
 	e.avSignIn(phone, "supervisor", "#user/u-42", "#blacklist-table tbody tr")
 	e.avNoOverflow(phone, "user page at 390px")
+	e.avLook(phone, "user-phone")
 }
 
 // TestAdminUserPageAgentRole: agents may not read users (403): the page
@@ -274,8 +278,9 @@ func TestAdminUserPageAgentRole(t *testing.T) {
 	e.open(ctx, "/admin", "#token")
 	e.avMount(ctx, "/static/admin-users.js", "showUser", e.tokens["agent"], "agent", map[string]string{"id": "u-42"})
 	e.waitVisible(ctx, "#user-error")
+	e.avLook(ctx, "user-agent")
 	msg := e.text(ctx, "#user-error")
-	if !strings.Contains(msg, "You may not view users") || !strings.Contains(msg, "agent") {
+	if !strings.Contains(msg, "Viewing users needs a supervisor or admin role") || !strings.Contains(msg, "signed in as agent") {
 		t.Errorf("error = %q", msg)
 	}
 	if kind := evalJS[string](e, ctx, `document.getElementById("status").dataset.kind || ""`); kind != "error" {
@@ -398,4 +403,15 @@ func TestAdminConversations(t *testing.T) {
 	e.avNoOverflow(phone, "conversations at 390px")
 	e.open(phone, "/admin#conversation/"+blocked.ID, "#conv-transcript") // still signed in (the tab's session)
 	e.avNoOverflow(phone, "conversation at 390px")
+}
+
+// avLook saves a PNG of the page to /tmp for a look (debug; CHATFLOW_AV_LOOK set).
+func (e *uiEnv) avLook(ctx context.Context, name string) {
+	if os.Getenv("CHATFLOW_AV_LOOK") == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		os.WriteFile("/tmp/av-"+name+".png", png, 0o644)
+	}
 }

@@ -202,7 +202,7 @@ export async function showUser(root, ctx) {
       const why = err instanceof ApiError ? err.describe() : `Cannot reach the server (${err.message})`;
       const text =
         err instanceof ApiError && err.status === 403
-          ? `You may not view users: your role (${ctx.me?.role || "unknown"}) is not allowed to (${why}).`
+          ? `Viewing users needs a supervisor or admin role; you are signed in as ${ctx.me?.role || "unknown"}. (${why})`
           : `Cannot load user ${id}: ${why}`;
       replace(result, problemBox(text));
       fail(err);
