@@ -204,7 +204,7 @@ export async function showConversations(root, ctx) {
           { type: "button", id: "conv-export", class: "secondary", "aria-describedby": "conv-export-hint", onclick: (ev) => exportCSV(ev.currentTarget) },
           "Export CSV",
         ),
-        el("span", { id: "conv-export-hint", class: "muted" }, "All conversations matching “Marked blocked”."),
+        el("span", { id: "conv-export-hint", class: "muted" }, "Exports every conversation matching the “Marked blocked” filter (the block status filter does not apply)."),
       ),
     );
   }
@@ -223,8 +223,11 @@ export async function showConversations(root, ctx) {
       fail(err);
       return;
     }
-    const btn = document.getElementById(step > 0 ? "conv-next" : "conv-prev");
-    if (btn && !btn.disabled) btn.focus();
+    // Keep focus on the pager: the button used, else the other one.
+    const used = document.getElementById(step > 0 ? "conv-next" : "conv-prev");
+    const other = document.getElementById(step > 0 ? "conv-prev" : "conv-next");
+    const target = [used, other].find((b) => b && !b.disabled);
+    if (target) target.focus();
     else document.getElementById("conv-results-title")?.focus();
   }
 
