@@ -71,23 +71,27 @@ func visitorState(c *contextstore.Conversation, now time.Time) string {
 	return stateBot
 }
 
-// currentState is visitorState with a "blocked" state re-checked against
-// the blocks in force: the HelpdeskClient.IsBlockedForLiveChat flag keeps
-// the answer of the last connect attempt or block, so after an admin
-// lifts the block (or it runs out) the visitor gets the composer back
-// without having to try again. A failed check keeps the stored state.
+// currentState is what the visitor may know of c's state now. A
+// conversation that was blocked — by an agent's block (Info.Blocked, and
+// LiveChatBlockedUntil for an anonymous visitor) or by a refused connect
+// attempt (HelpdeskClient.IsBlockedForLiveChat) — is "blocked" while a
+// block is in force: the conversation's own, the user's blacklist entry
+// or an IP ban. Those flags only record what happened, so a block lifted
+// by an admin or ended by its period gives the visitor the composer back
+// without having to try again; a failed check keeps showing "blocked".
 func (s *Server) currentState(ctx context.Context, c *contextstore.Conversation) string {
-	st := visitorState(c, s.app.Clock())
-	if st != stateBlocked {
-		return st
+	now := s.app.Clock()
+	if c.Ended {
+		return stateEnded
 	}
-	blocked, err := s.app.LiveChatBlocked(ctx, c)
-	if err != nil || blocked {
-		return st
+	if c.Helpdesk.IsBlockedForLiveChat || c.Info.Blocked || contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, now) {
+		if blocked, err := s.app.LiveChatBlocked(ctx, c); err != nil || blocked {
+			return stateBlocked
+		}
 	}
 	cur := *c
-	cur.Helpdesk.IsBlockedForLiveChat = false
-	return visitorState(&cur, s.app.Clock())
+	cur.Helpdesk.IsBlockedForLiveChat, cur.Info.LiveChatBlockedUntil = false, nil
+	return visitorState(&cur, now)
 }
 
 // stateEvent is the data of a "state" event. Text is only set for

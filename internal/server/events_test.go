@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chatflow/chatflow/internal/server"
+	"github.com/chatflow/chatflow/internal/visitortoken"
 )
 
 // sse is one server-sent event.
@@ -129,4 +130,69 @@ func TestConversationEvents(t *testing.T) {
 func TestConversationEventsUnknown(t *testing.T) {
 	e := newStaffEnv(t)
 	e.must(t, http.StatusNotFound, nil, "", "GET", "/v1/conversations/nope/events", "")
+}
+
+// openStream follows the event stream of conversation id on srv; next
+// fails t unless the next event is want ("state {...}").
+func openStream(t *testing.T, srv *httptest.Server, id string) (next func(want string)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/conversations/"+id+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	events := readEvents(bufio.NewReader(res.Body))
+	return func(want string) {
+		t.Helper()
+		select {
+		case ev, ok := <-events:
+			if got := ev.event + " " + ev.data; !ok || got != want {
+				t.Fatalf("event %q (stream open: %v), want %q", got, ok, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no event; want %s", want)
+		}
+	}
+}
+
+// TestConversationEventsUserUnblocked: an authenticated visitor blocked by
+// the agent's feedback, and the same user refused in a second
+// conversation, both see "blocked" — then "bot" as soon as a supervisor
+// unblocks the user, though the conversations keep their Blocked and
+// IsBlockedForLiveChat flags.
+func TestConversationEventsUserUnblocked(t *testing.T) {
+	e := newStaffEnv(t)
+	secret := []byte("host-site-shared-secret")
+	srv := httptest.NewServer(server.New(e.app, nil, server.WithAuth(e.auth), server.WithEventPoll(5*time.Millisecond),
+		server.WithBlockedText("Chat is closed."), server.WithVisitorTokenSecret(secret)))
+	t.Cleanup(srv.Close) // after the streams' cleanups: Close waits for their handlers
+	e.srv = srv
+	tok, err := visitortoken.Sign(secret, visitortoken.Claims{Subject: "u-42", Name: "Dana", Expires: e.clk.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() string {
+		var tr turn
+		e.mustVisitor(t, http.StatusCreated, &tr, "POST", "/v1/conversations", `{"channel": "live_chat", "user_token": "`+tok+`"}`)
+		e.mustVisitor(t, http.StatusOK, nil, "POST", "/v1/conversations/"+tr.ID+"/messages", `{"text": "I want an agent"}`)
+		return tr.ID
+	}
+	first := start()
+	e.must(t, http.StatusOK, nil, agentTok, "POST", "/v1/agent/queues/support/take", "")
+	e.must(t, http.StatusOK, nil, agentTok, "POST", "/v1/agent/conversations/"+first+"/disconnect",
+		`{"block": true, "reason_category": "fraud", "notes": "chargeback", "minutes": 1440}`)
+	second := start() // refused: the user is blacklisted
+	next1, next2 := openStream(t, srv, first), openStream(t, srv, second)
+	next1(`state {"state":"blocked","text":"Chat is closed."}`)
+	next2(`state {"state":"blocked","text":"Chat is closed."}`)
+
+	e.must(t, http.StatusOK, nil, superTok, "POST", "/v1/admin/users/u-42/unblock", `{"notes": "appeal accepted"}`)
+	next1(`state {"state":"bot"}`)
+	next2(`state {"state":"bot"}`)
 }
