@@ -441,6 +441,12 @@ ui.demoForm.addEventListener("submit", async (ev) => {
   } catch (err) {
     setStartBusy(false);
     fail(err);
+    const fields = err instanceof ApiError ? err.errors.map((f) => f.field) : [];
+    const bad = fields.includes("user_id") ? ui.demoUser : fields.includes("name") ? ui.demoName : null;
+    if (bad) {
+      bad.setAttribute("aria-invalid", "true");
+      bad.focus();
+    }
     return;
   }
   await start(token);
