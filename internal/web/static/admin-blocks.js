@@ -40,6 +40,11 @@ function periods(me) {
   return Array.isArray(me?.periods) && me.periods.length ? me.periods : PERIODS;
 }
 
+/** The status as a badge: active, or ended (expired or lifted). */
+function statusBadge(b) {
+  return el("span", { class: `badge ${b.status === "active" ? "active" : "ended"}` }, b.status);
+}
+
 /** The key a block is about: its user id, conversation id, IP or range. */
 export function subject(b) {
   switch (b.kind) {
@@ -321,7 +326,7 @@ async function showList(root, ctx, which) {
         timeEl(b.created_at),
         b.created_by || "—",
       ];
-      if (searching) cells.push(el("span", { class: `badge ${b.status}` }, b.status));
+      if (searching) cells.push(statusBadge(b));
       if (active && !searching) {
         cells.push(b.until ? timeEl(b.until) : "permanent", b.time_left_seconds != null ? duration(b.time_left_seconds) : b.until ? "—" : "permanent");
       } else if (!searching) {
@@ -472,7 +477,7 @@ function drawBlock(root, ctx, b) {
     b.kind === "ip" || b.ip ? row("IP address", "ip", b.ip || "(not shown)") : null,
     b.range ? row("IP range", "range", b.range) : null,
     b.allow ? row("Exception", "allow", "Yes: this address is never blocked") : null,
-    row("Status", "status", el("span", { class: `badge ${b.status}` }, b.status)),
+    row("Status", "status", statusBadge(b)),
     row("Blocked at", "created_at", timeEl(b.created_at)),
     row("Blocked by", "created_by", b.created_by || "—"),
     row("Reason category", "reason_category", words(b.reason_category)),
@@ -599,6 +604,8 @@ function drawBlock(root, ctx, b) {
     const reason = el("input", { id: "edit-reason", name: "reason", type: "text", value: b.reason || "", maxlength: 1000 });
     const notes = el("textarea", { id: "edit-notes", name: "notes", rows: 3, maxlength: 4000 });
     notes.value = b.notes || "";
+    // No channels means every channel: all boxes ticked.
+    const allChannels = !(b.channels || []).length;
     const chans = el(
       "fieldset",
       {},
@@ -606,9 +613,10 @@ function drawBlock(root, ctx, b) {
       el(
         "div",
         { class: "choices" },
-        channels(me).map((c) => checkbox(`edit-ch-${c}`, "channels", c, words(c), (b.channels || []).includes(c))),
+        channels(me).map((c) => checkbox(`edit-ch-${c}`, "channels", c, words(c), allChannels || b.channels.includes(c))),
       ),
     );
+    const chosen = () => [...form.querySelectorAll("input[name=channels]:checked")].map((n) => n.value);
     const initialUntil = b.until ? localInput(b.until) : "";
     const until = el("input", { id: "edit-until", name: "until", type: "datetime-local", value: initialUntil, disabled: !b.until });
     const permanent = el("input", { type: "checkbox", id: "edit-permanent", name: "permanent", checked: !b.until });
@@ -643,8 +651,15 @@ function drawBlock(root, ctx, b) {
         reason_category: cat.value,
         reason: reason.value.trim(),
         notes: notes.value.trim(),
-        channels: [...form.querySelectorAll("input[name=channels]:checked")].map((n) => n.value),
       };
+      const picked = chosen();
+      if (!picked.length) {
+        status("Choose at least one channel.", "error");
+        return;
+      }
+      // Send the channels only when they changed (all ticked = as before when the block has none).
+      const before = allChannels ? channels(me) : b.channels;
+      if (picked.length !== before.length || picked.some((c) => !before.includes(c))) body.channels = picked;
       if (permanent.checked) {
         if (b.until) body.until = "permanent";
       } else if (!until.value) {
@@ -659,10 +674,6 @@ function drawBlock(root, ctx, b) {
           return;
         }
         body.until = d.toISOString().replace(/\.\d{3}Z$/, "Z");
-      }
-      if (!body.channels.length) {
-        status("Choose at least one channel.", "error");
-        return;
       }
       if (body.until === "permanent" || (body.until && b.until && body.until < b.until)) {
         const ok = await confirmDialog(
