@@ -224,6 +224,11 @@ func TestChatBlockedVisitor(t *testing.T) {
 	e.call("POST", "/v1/agent/conversations/"+id+"/disconnect", e.tokens["agent"],
 		`{"block": true, "reason_category": "abusive_language", "notes": "insulted-the-agent-7f3a", "minutes": 60}`, http.StatusOK, nil)
 	checkBlocked(e, ctx)
+	// The bot's neutral words of the disconnect show live too, once.
+	e.waitText(ctx, "#transcript li.from-bot:last-child", blockedText)
+	if got, want := pageTranscript(e, ctx), serverTranscript(e, id); !slices.Equal(got, want) {
+		t.Errorf("page transcript:\n%+v\nGET messages:\n%+v", got, want)
+	}
 	e.shot(ctx, "chat-blocked")
 
 	// The block survives a reload: the stream's first state re-applies it.
@@ -273,6 +278,41 @@ func TestChatBlockedVisitor(t *testing.T) {
 	if len(queue.Waiting) != 1 || queue.Waiting[0].ConversationID != id {
 		t.Errorf("queue support = %+v, want %s", queue.Waiting, id)
 	}
+}
+
+// TestChatAgentLeaves: the agent talks and leaves without a block: the
+// page says so and shows the bot's survey question at once (it was not
+// the answer of a send), and the transcript ends up exactly the server's,
+// every message with the server's time.
+func TestChatAgentLeaves(t *testing.T) {
+	e := newUI(t)
+	ctx := e.desktop()
+	id := startGuest(e, ctx)
+	say(e, ctx, "human please")
+	e.waitText(ctx, "#chat-state", waitingAgent)
+	e.call("POST", "/v1/agent/queues/support/take", e.tokens["agent"], "", http.StatusOK, nil)
+	e.waitText(ctx, "#chat-state", "An agent has joined the chat.")
+	e.call("POST", "/v1/agent/conversations/"+id+"/messages", e.tokens["agent"], `{"text": "Your parcel ships today."}`, http.StatusOK, nil)
+	e.waitText(ctx, "#transcript li.from-agent", "Your parcel ships today.")
+	say(e, ctx, "Thanks!")
+	e.call("POST", "/v1/agent/conversations/"+id+"/disconnect", e.tokens["agent"], `{"rating": 5}`, http.StatusOK, nil)
+	e.waitText(ctx, "#chat-state", "The agent has left the chat.")
+	e.waitText(ctx, "#transcript", "How would you rate the conversation from 1 to 5?")
+	if in, send := composerEnabled(e, ctx); !in || !send {
+		t.Errorf("composer disabled (input %v, send %v) after the agent left", !in, !send)
+	}
+	say(e, ctx, "5")
+	e.waitText(ctx, "#transcript", "Thank you for your feedback!")
+	if got, want := pageTranscript(e, ctx), serverTranscript(e, id); !slices.Equal(got, want) {
+		t.Errorf("page transcript:\n%+v\nGET messages:\n%+v", got, want)
+	}
+	// The messages shown from the answers of sends got the server's time
+	// when the transcript was read (the server's clock is fake: 5 January).
+	e.waitJS(ctx, "every message shown before the survey has the server's time", `(() => {
+		const all = Array.from(document.querySelectorAll("#transcript li time"));
+		const i = all.findIndex(t => t.closest("li").textContent.includes("How would you rate"));
+		return i > 0 && all.slice(0, i).every(t => t.getAttribute("datetime").startsWith("2026-01-05T"));
+	})()`)
 }
 
 // failingFetch wraps the page's fetch for POSTs of messages: it records
@@ -433,3 +473,4 @@ func TestChatUserTokenFragment(t *testing.T) {
 		t.Errorf("stored conversation after a refused token = %q", got)
 	}
 }
+

@@ -38,7 +38,9 @@ const chat = {
   stream: null, // the EventSource
   retry: 0, // the timer of a stream reconnection
   shown: new Set(), // "at|from|text" of the server messages in the transcript
-  reads: 0, // transcript reads under way
+  local: [], // {from, text, li}: messages shown from POST answers, not yet matched with the server's
+  reading: null, // a promise while the transcript is being read
+  readAfterSend: false, // a read was asked for while a send was on its way
   queued: [], // agent messages that arrived while the transcript was being read
 };
 
@@ -89,6 +91,7 @@ function showChat() {
   ui.chat.hidden = false;
   replace(ui.transcript);
   chat.shown.clear();
+  chat.local = [];
   chat.state = "bot";
   ui.state.textContent = "";
   ui.blocked.hidden = true;
@@ -121,16 +124,10 @@ async function checkDemo() {
 
 const WHO = { user: "You", bot: "Bot", agent: "Agent" };
 
-/**
- * Appends a message to the transcript. Messages of the server (with their
- * time, from GET messages or the event stream) are shown once.
- */
-function addMessage(m, { server = true } = {}) {
-  if (server) {
-    const key = `${m.at}|${m.from}|${m.text}`;
-    if (chat.shown.has(key)) return;
-    chat.shown.add(key);
-  }
+const keyOf = (m) => `${m.at}|${m.from}|${m.text}`;
+
+/** Appends a message to the transcript and returns its <li>. */
+function appendMessage(m) {
   const from = WHO[m.from] ? m.from : "system";
   const li = el(
     "li",
@@ -140,11 +137,32 @@ function addMessage(m, { server = true } = {}) {
   );
   ui.transcript.append(li);
   keepInView();
+  return li;
 }
 
-/** Adds what the page itself sent or received now (no server time). */
+/**
+ * Adds a message of the server (from GET messages or the event stream):
+ * once, and as the message the page already showed from a POST answer
+ * when there is one (it then gets the server's time).
+ */
+function addMessage(m) {
+  const key = keyOf(m);
+  if (chat.shown.has(key)) return;
+  chat.shown.add(key);
+  const i = chat.local.findIndex((l) => l.from === m.from && l.text === m.text);
+  if (i < 0) {
+    appendMessage(m);
+    return;
+  }
+  const [l] = chat.local.splice(i, 1);
+  const when = l.li.querySelector(".who time");
+  if (when) when.replaceWith(timeEl(m.at));
+}
+
+/** Adds what the page itself sent or received now (no server time yet). */
 function addLocal(from, text) {
-  addMessage({ at: new Date().toISOString(), from, text }, { server: false });
+  const li = appendMessage({ at: new Date().toISOString(), from, text });
+  chat.local.push({ from, text, li });
 }
 
 /** Keeps the newest message and the composer on screen. */
@@ -156,35 +174,53 @@ function keepInView() {
 
 /** An agent message of the event stream. */
 function onAgentMessage(m) {
-  if (chat.reads > 0) chat.queued.push(m);
+  if (chat.reading) chat.queued.push(m);
   else addMessage(m);
 }
 
 /**
- * Reads the transcript of the server: everything (full) or only the agent
- * messages the page may have missed while its stream was not connected.
- * Resolves to false when the conversation no longer exists.
+ * Reads the transcript of the server and adds what the page does not show
+ * yet: all of it after a reload, then what was written outside the page's
+ * own sends (the bot's words when the agent leaves, agent messages while
+ * the stream was reconnecting, what another tab sent). Reads wait for a
+ * send on its way, and a send waits for a read, so an answer is never
+ * shown twice. Resolves to false when the conversation no longer exists.
  */
-async function readTranscript(id, full) {
-  chat.reads++;
-  try {
-    const data = await api(`/v1/conversations/${encodeURIComponent(id)}/messages`);
-    if (id !== chat.id) return true;
-    for (const m of data.messages || []) {
-      if (full || m.from === "agent") addMessage(m);
-    }
-    return true;
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return false;
-    throw err;
-  } finally {
-    chat.reads--;
-    if (chat.reads === 0) {
+function readTranscript(id) {
+  if (chat.sending) {
+    chat.readAfterSend = true;
+    return Promise.resolve(true);
+  }
+  if (chat.reading) return chat.reading.then(() => readTranscript(id));
+  const read = (async () => {
+    try {
+      const data = await api(`/v1/conversations/${encodeURIComponent(id)}/messages`);
+      if (id === chat.id) (data.messages || []).forEach(addMessage);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return false;
+      throw err;
+    } finally {
+      chat.reading = null;
       const queued = chat.queued;
       chat.queued = [];
-      if (id === chat.id) queued.forEach((m) => addMessage(m));
+      if (id === chat.id) queued.forEach(addMessage);
     }
-  }
+  })();
+  chat.reading = read.catch(() => true);
+  return read;
+}
+
+/** Reads the transcript in the background (a failure waits for the next occasion). */
+function refresh() {
+  const id = chat.id;
+  if (!id) return;
+  readTranscript(id).then(
+    (exists) => {
+      if (!exists && id === chat.id) gone();
+    },
+    () => {},
+  );
 }
 
 // ---- states ----------------------------------------------------------------------
@@ -269,18 +305,18 @@ function follow() {
   const id = chat.id;
   const es = new EventSource(`/v1/conversations/${encodeURIComponent(id)}/events`);
   chat.stream = es;
+  let first = true;
+  // Each (re)connect reads what was written while the page was not listening.
   es.addEventListener("open", () => {
-    readTranscript(id, false).then(
-      (exists) => {
-        if (!exists && id === chat.id) gone();
-      },
-      () => {
-        // The stream works; a missed read is retried on the next connect.
-      },
-    );
+    first = true;
+    if (es === chat.stream) refresh();
   });
   es.addEventListener("state", (e) => {
-    if (es === chat.stream) onState(parse(e.data));
+    if (es !== chat.stream) return;
+    onState(parse(e.data));
+    // A change may come with the bot's words (e.g. when the agent leaves).
+    if (!first && chat.state !== "ended") refresh();
+    first = false;
   });
   es.addEventListener("message", (e) => {
     if (es !== chat.stream) return;
@@ -353,7 +389,7 @@ async function resume(id, { quiet = false } = {}) {
   }
   try {
     // A quiet resume (after the stream failed) keeps what is on screen.
-    const exists = await readTranscript(id, !quiet);
+    const exists = await readTranscript(id);
     if (!exists) {
       gone();
       return;
@@ -382,10 +418,11 @@ async function send(ev) {
   if (!chat.pending || chat.pending.text !== text) chat.pending = { text, key: newKey() };
   const { key } = chat.pending;
   const id = chat.id;
-  chat.sending = true;
+  chat.sending = true; // transcript reads now wait for this send
   updateComposer();
   status("Sending…");
   try {
+    if (chat.reading) await chat.reading; // and this send waits for a read on its way
     const res = await api(`/v1/conversations/${encodeURIComponent(id)}/messages`, {
       method: "POST",
       body: { text, idempotency_key: key },
@@ -393,8 +430,13 @@ async function send(ev) {
     if (id !== chat.id) return;
     chat.pending = null;
     if (ui.input.value.trim() === text) ui.input.value = "";
-    addLocal("user", text);
-    for (const r of res.replies || []) addLocal("bot", r);
+    if (res.duplicate) {
+      // The server had taken it (its answer was lost): show what it stored.
+      chat.readAfterSend = true;
+    } else {
+      addLocal("user", text);
+      for (const r of res.replies || []) addLocal("bot", r);
+    }
     status("");
   } catch (err) {
     if (id !== chat.id) return;
@@ -412,7 +454,11 @@ async function send(ev) {
   } finally {
     chat.sending = false;
     updateComposer();
-    if (canWrite() && !ui.input.disabled && document.activeElement === document.body) ui.input.focus();
+    if (chat.readAfterSend) {
+      chat.readAfterSend = false;
+      refresh();
+    }
+    if (canWrite() && document.activeElement === document.body) ui.input.focus();
   }
 }
 
