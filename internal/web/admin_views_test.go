@@ -49,15 +49,15 @@ type avUser struct {
 }
 
 // avChat is a visitor's chat started through the API: its id and the
-// bot's replies to "I want an agent".
+// bot's replies to the visitor's message.
 type avChat struct {
 	ID      string
 	Replies []string
 }
 
 // avVisit starts a live chat (as the user of userToken, or anonymous when
-// it is "") and asks for an agent.
-func (e *uiEnv) avVisit(userToken string) avChat {
+// it is "") and says text.
+func (e *uiEnv) avVisit(userToken, text string) avChat {
 	e.t.Helper()
 	body := `{"channel": "live_chat"}`
 	if userToken != "" {
@@ -70,7 +70,7 @@ func (e *uiEnv) avVisit(userToken string) avChat {
 	var turn struct {
 		Replies []string `json:"replies"`
 	}
-	e.call("POST", "/v1/conversations/"+start.ID+"/messages", "", `{"text": "I want an agent"}`, http.StatusOK, &turn)
+	e.call("POST", "/v1/conversations/"+start.ID+"/messages", "", fmt.Sprintf(`{"text": %q}`, text), http.StatusOK, &turn)
 	return avChat{ID: start.ID, Replies: turn.Replies}
 }
 
@@ -80,7 +80,7 @@ func (e *uiEnv) avVisit(userToken string) avChat {
 // an anonymous visitor a conversation block.
 func (e *uiEnv) avBlockedChat(userToken, notes string) avChat {
 	e.t.Helper()
-	c := e.avVisit(userToken)
+	c := e.avVisit(userToken, "I want an agent")
 	var took struct {
 		ID string `json:"id"`
 	}
@@ -311,7 +311,7 @@ func TestAdminUserPageAgentRole(t *testing.T) {
 // reports how many conversations it wrote.
 func TestAdminConversations(t *testing.T) {
 	e := newUI(t)
-	free := e.avVisit("")
+	free := e.avVisit("", "hello") // not queued: the agent takes the next one
 	blocked := e.avBlockedChat("", "spam-bot-7")
 
 	ctx := e.desktop()
