@@ -379,6 +379,7 @@ func TestChatKeepsTextOnFailure(t *testing.T) {
 	e.click(ctx, "#send")
 	waitError("store unavailable")
 	keptText()
+	e.shot(ctx, "chat-send-failed")
 
 	// The next retry goes through: same key, taken once.
 	e.click(ctx, "#send")
@@ -465,12 +466,13 @@ func TestChatUserTokenFragment(t *testing.T) {
 		t.Errorf("conversation user = %+v, want authenticated u-77", c.User)
 	}
 
-	bad := e.desktop()
+	bad := e.phone()
 	e.open(bad, "/chat#user_token=not-a-token", "#start-guest")
 	e.waitJS(bad, "#status shows an error", `document.getElementById("status").dataset.kind === "error"`)
 	e.waitText(bad, "#status", "sign-in could not be verified")
+	noHorizontalScroll(e, bad)
+	e.shot(bad, "chat-start-refused-phone")
 	if got := storedConversation(e, bad); got != "" {
 		t.Errorf("stored conversation after a refused token = %q", got)
 	}
 }
-

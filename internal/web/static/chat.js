@@ -26,6 +26,7 @@ const ui = {
   composer: $("composer"),
   input: $("message"),
   send: $("send"),
+  status: $("status"),
 };
 
 /** What the page knows of the current conversation. */
@@ -80,6 +81,7 @@ function showStart() {
   ui.loading.hidden = true;
   ui.chat.hidden = true;
   ui.start.hidden = false;
+  ui.start.before(ui.status); // messages about starting above the panel
   setStartBusy(false);
   checkDemo();
 }
@@ -89,6 +91,7 @@ function showChat() {
   ui.loading.hidden = true;
   ui.start.hidden = true;
   ui.chat.hidden = false;
+  ui.composer.after(ui.status); // messages about sending next to the composer
   replace(ui.transcript);
   chat.shown.clear();
   chat.local = [];
