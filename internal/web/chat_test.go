@@ -224,6 +224,7 @@ func TestChatBlockedVisitor(t *testing.T) {
 	e.call("POST", "/v1/agent/conversations/"+id+"/disconnect", e.tokens["agent"],
 		`{"block": true, "reason_category": "abusive_language", "notes": "insulted-the-agent-7f3a", "minutes": 60}`, http.StatusOK, nil)
 	checkBlocked(e, ctx)
+	e.waitJS(ctx, "focus moved from the disabled composer to the notice", `document.activeElement.id === "blocked-notice"`)
 	// The bot's neutral words of the disconnect show live too, once.
 	e.waitText(ctx, "#transcript li.from-bot:last-child", blockedText)
 	if got, want := pageTranscript(e, ctx), serverTranscript(e, id); !slices.Equal(got, want) {
@@ -280,14 +281,18 @@ func TestChatBlockedVisitor(t *testing.T) {
 	}
 }
 
-// TestChatAgentLeaves: the agent talks and leaves without a block: the
-// page says so and shows the bot's survey question at once (it was not
+// TestChatAgentLeaves (phone width, keyboard): the agent talks and leaves
+// without a block: the page says so and shows the bot's survey question at once (it was not
 // the answer of a send), and the transcript ends up exactly the server's,
 // every message with the server's time.
 func TestChatAgentLeaves(t *testing.T) {
 	e := newUI(t)
-	ctx := e.desktop()
-	id := startGuest(e, ctx)
+	ctx := e.phone()
+	// Keyboard only: Enter on the start button, then the composer.
+	e.open(ctx, "/chat", "#start-guest")
+	e.typeKeys(ctx, "#start-guest", "\r")
+	e.waitText(ctx, "#transcript", greeting)
+	id := storedConversation(e, ctx)
 	say(e, ctx, "human please")
 	e.waitText(ctx, "#chat-state", waitingAgent)
 	e.call("POST", "/v1/agent/queues/support/take", e.tokens["agent"], "", http.StatusOK, nil)
@@ -303,6 +308,7 @@ func TestChatAgentLeaves(t *testing.T) {
 	}
 	say(e, ctx, "5")
 	e.waitText(ctx, "#transcript", "Thank you for your feedback!")
+	noHorizontalScroll(e, ctx)
 	if got, want := pageTranscript(e, ctx), serverTranscript(e, id); !slices.Equal(got, want) {
 		t.Errorf("page transcript:\n%+v\nGET messages:\n%+v", got, want)
 	}

@@ -261,11 +261,13 @@ function onState(ev) {
   ui.ended.hidden = true;
   if (st === "blocked") {
     // Only the neutral text of the server: never a reason or anything else.
+    const hadFocus = ui.composer.contains(document.activeElement);
     ui.state.textContent = "";
     ui.blocked.textContent = ev.text || "";
     ui.blocked.hidden = false;
     status("");
     updateComposer();
+    if (hadFocus) ui.blocked.focus(); // the composer is disabled: read the notice out
     return;
   }
   ui.blocked.hidden = true;
@@ -299,9 +301,9 @@ function closeStream() {
 }
 
 /**
- * Follows the event stream of the current conversation. Every (re)connect
- * reads the transcript for agent messages written while the page was not
- * listening; the first state event (re)applies the state.
+ * Follows the event stream of the current conversation: its state
+ * events (the first one after each connect re-applies the state, e.g. a
+ * block after a reload) and the agent's messages.
  */
 function follow() {
   closeStream();
