@@ -281,7 +281,8 @@ async function showList(root, ctx, which) {
   }
 
   let loads = 0;
-  async function load() {
+  // initial: the view's first load, whose errors go to the shell (a 401 signs out).
+  async function load(initial = false) {
     const n = ++loads;
     results.setAttribute("aria-busy", "true");
     let data;
@@ -298,7 +299,7 @@ async function showList(root, ctx, which) {
     } catch (err) {
       if (n === loads) {
         results.removeAttribute("aria-busy");
-        if (err instanceof ApiError && err.status === 401) throw err;
+        if (initial) throw err;
         fail(err);
       }
       return;
@@ -429,7 +430,7 @@ async function showList(root, ctx, which) {
     }
   }
 
-  await load();
+  await load(true);
 }
 
 // ---- one block -----------------------------------------------------------------
