@@ -314,7 +314,7 @@ async function showList(root, ctx, which) {
     const searching = !!st.search;
     const title = searching ? `Search results for “${st.search}”` : `Page ${st.page + 1}`;
     const cols = ["Key type", "Subject", "Reason category", "Created", "By"];
-    if (searching) cols.push("Status");
+    if (searching || !active) cols.push("Status");
     if (active && !searching) cols.push("Until", "Time left");
     else if (!searching) cols.push("Ended at", "Lifted by", "Lift notes");
     else cols.push("Until");
@@ -327,7 +327,7 @@ async function showList(root, ctx, which) {
         timeEl(b.created_at),
         b.created_by || "—",
       ];
-      if (searching) cells.push(statusBadge(b));
+      if (searching || !active) cells.push(statusBadge(b));
       if (active && !searching) {
         cells.push(b.until ? timeEl(b.until) : "permanent", b.time_left_seconds != null ? duration(b.time_left_seconds) : b.until ? "—" : "permanent");
       } else if (!searching) {
