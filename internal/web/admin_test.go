@@ -9,6 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/chatflow/chatflow/internal/server"
 )
 
 // admBlock is the part of a block (GET /v1/admin/blocks/{id}) the
@@ -222,7 +226,7 @@ func admSameSet(a, b []string) bool {
 func TestAdminBlockDetailsActions(t *testing.T) {
 	e := newUI(t)
 	b := e.admUserBlock(e.tokens["supervisor"], "u-1", "1d", "fraud", "card testing")
-	e.admUserBlock(e.tokens["supervisor"], "u-2", "1h", "spam", "")
+	other := e.admUserBlock(e.tokens["supervisor"], "u-2", "1h", "spam", "")
 
 	ctx := e.desktop()
 	e.admSignIn(ctx, "supervisor")
@@ -273,6 +277,25 @@ func TestAdminBlockDetailsActions(t *testing.T) {
 		t.Errorf("after the edit: notes %q, until %v", got.Notes, got.Until)
 	}
 
+	// Edit the end: a time in the viewer's zone (earlier: confirmed), then permanent.
+	e.click(ctx, "#act-edit")
+	e.fill(ctx, "#edit-until", "2026-01-08T12:00")
+	e.click(ctx, "#edit-save")
+	e.admConfirm(ctx, true, "")
+	want := evalJS[string](e, ctx, `new Date("2026-01-08T12:00").toISOString().replace(/\.000Z$/, "Z")`)
+	e.waitJS(ctx, "the until is shown", fmt.Sprintf(`document.querySelector('#block-details dd[data-field="until"] time')?.getAttribute("datetime") === %q`, strings.Replace(want, "Z", ".000Z", 1)))
+	if got := e.admGetBlock(b.ID); got.Until == nil || *got.Until != want {
+		t.Errorf("until after the edit = %v, want %s", got.Until, want)
+	}
+	e.click(ctx, "#act-edit")
+	e.click(ctx, "#edit-permanent")
+	e.click(ctx, "#edit-save")
+	e.admConfirm(ctx, true, "")
+	e.waitText(ctx, `#block-details dd[data-field="time_left"]`, "permanent")
+	if got := e.admGetBlock(b.ID); got.Until != nil || got.Notes != "card testing; called the bank" {
+		t.Errorf("after making it permanent: until %v, notes %q", got.Until, got.Notes)
+	}
+
 	// Unblock: Cancel keeps it, Confirm with a note lifts it.
 	e.click(ctx, "#act-unblock")
 	e.admConfirm(ctx, false, "")
@@ -302,7 +325,23 @@ func TestAdminBlockDetailsActions(t *testing.T) {
 	e.shot(ctx, "admin-history")
 	// And no longer among the active blocks.
 	e.click(ctx, "#tab-blocks")
-	e.admWaitRows(ctx, 1, fmt.Sprintf(`r.dataset.id !== %q`, b.ID))
+	e.admWaitRows(ctx, 1, fmt.Sprintf(`r.dataset.id === %q`, other.ID))
+
+	// Renewing a block lifted meanwhile (another tab) is refused; the form stays.
+	e.click(ctx, "#blocks-table tbody tr a")
+	e.waitVisible(ctx, "#act-renew")
+	e.call("POST", "/v1/admin/blocks/"+other.ID+"/lift", e.tokens["admin"], `{"notes": "elsewhere"}`, http.StatusOK, nil)
+	e.click(ctx, "#act-renew")
+	e.fill(ctx, "#renew-period", "custom")
+	e.fill(ctx, "#renew-minutes", "90")
+	e.fill(ctx, "#renew-notes", "one more chance")
+	e.click(ctx, "#renew-save")
+	e.admConfirm(ctx, true, "")
+	e.waitJS(ctx, "the refusal is shown", `document.getElementById("status").dataset.kind === "error"`)
+	if got := evalJS[string](e, ctx, `document.getElementById("renew-minutes").value + "|" + document.getElementById("renew-notes").value`); got != "90|one more chance" {
+		t.Errorf("the renew form after the refusal = %q", got)
+	}
+	t.Logf("refusal: %s", e.text(ctx, "#status"))
 }
 
 func TestAdminBans(t *testing.T) {
@@ -461,4 +500,40 @@ func TestAdminPhone(t *testing.T) {
 	if w := evalJS[int](e, ctx, `document.documentElement.scrollWidth`); w > 390 {
 		t.Errorf("the details page is %dpx wide at 390px", w)
 	}
+}
+
+func TestAdminDemoSignInAndKeyboard(t *testing.T) {
+	e := newUI(t, server.WithDemo([]server.DemoStaff{
+		{Role: server.RoleSupervisor, Name: "Demo Supervisor", Email: "demo.supervisor@acme.test", Token: "demo-supervisor-token-0123456789"},
+		{Role: server.RoleAdmin, Name: "Demo Admin", Email: "demo.admin@acme.test", Token: "demo-admin-token-0123456789"},
+	}))
+	e.admUserBlock(e.tokens["supervisor"], "u-1", "1d", "spam", "")
+	ctx := e.desktop()
+	e.open(ctx, "/admin", "#token")
+	if got := evalJS[string](e, ctx, `document.querySelector('label[for="token"]').textContent + "|" + document.getElementById("token").type`); got != "Access token|password" {
+		t.Errorf("token field = %q", got)
+	}
+	e.waitVisible(ctx, "#demo-buttons button[data-role=supervisor]")
+	e.click(ctx, "#demo-buttons button[data-role=supervisor]")
+	e.admWaitRows(ctx, 1, "")
+	e.waitText(ctx, "#who", "Demo Supervisor")
+
+	// The tabs work with the arrow keys.
+	e.typeKeys(ctx, "#tab-blocks", kb.ArrowRight)
+	e.waitJS(ctx, "History is selected", `document.getElementById("tab-history").getAttribute("aria-selected") === "true" && document.activeElement.id === "tab-history" && location.hash === "#history"`)
+	e.waitText(ctx, "#view h2", "History")
+
+	// A reload keeps the session (sessionStorage) and the section.
+	e.reload(ctx, "#results-count")
+	e.waitText(ctx, "#view h2", "History")
+	e.waitText(ctx, "#who", "Demo Supervisor")
+
+	// The shell hands the user and conversation routes to their modules.
+	e.click(ctx, "#tab-blocks")
+	e.admWaitRows(ctx, 1, "")
+	e.click(ctx, "#blocks-table tbody tr a")
+	e.click(ctx, `#block-details dd[data-field="user_id"] a`)
+	e.waitJS(ctx, "the user view shows", `location.hash === "#user/u-1" && document.getElementById("tab-user").getAttribute("aria-selected") === "true" && !!document.querySelector("#view h2") && document.querySelector("#view h2").textContent.includes("u-1")`)
+	e.click(ctx, "#tab-conversations")
+	e.waitJS(ctx, "the conversations view shows", `location.hash === "#conversations" && !!document.querySelector("#view h2") && document.querySelector("#view h2").textContent.includes("Conversations")`)
 }
