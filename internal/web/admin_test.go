@@ -416,6 +416,11 @@ func TestAdminRoles(t *testing.T) {
 	e := newUI(t)
 	b := e.admConversationBlock("rude")
 	ctx := e.desktop()
+	// A wrong token is refused and keeps the form.
+	e.open(ctx, "/admin", "#token")
+	e.typeKeys(ctx, "#token", "not-a-token\r")
+	e.waitText(ctx, "#status", "That access token is not valid.")
+	e.waitVisible(ctx, "#signin-form")
 	e.admSignIn(ctx, "agent")
 	if got := e.text(ctx, "#role-notice"); !strings.Contains(got, "The admin portal needs a supervisor or admin role") {
 		t.Errorf("notice = %q", got)
