@@ -10,9 +10,9 @@ COUNT   ?= 6
 
 .PHONY: run chat test fmt-check vet tidy-check lint bench build validate examples
 
-## run: the server on the embedded store with the example flows
+## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
 run:
-	$(GO) run ./cmd/chatflow serve --addr $(ADDR) --flows $(FLOWS) --data $(DATA)
+	$(GO) run ./cmd/chatflow serve --demo --addr $(ADDR) --flows $(FLOWS) --data $(DATA)
 
 ## chat: talk to the example bot in the terminal (in-memory store)
 chat:

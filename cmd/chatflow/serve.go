@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,8 +45,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	configPath := fs.String("config", os.Getenv("CHATFLOW_CONFIG"), "YAML configuration file (env CHATFLOW_CONFIG)")
 	redisAddr := fs.String("redis-addr", os.Getenv("REDIS_ADDR"), "use Redis at these comma-separated addresses instead of the embedded store; replaces redis.addrs of the config (env REDIS_ADDR)")
 	debug := fs.Bool("debug", false, "debug logging")
+	demo := fs.Bool("demo", os.Getenv("CHATFLOW_DEMO") == "1" || os.Getenv("CHATFLOW_DEMO") == "true",
+		"demo mode for local trials: demo agent, supervisor and admin with fresh tokens shown by GET /v1/demo; loopback addresses only (env CHATFLOW_DEMO=1)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *demo {
+		if err := demoAddrOK(*addr); err != nil {
+			return err
+		}
 	}
 	logCfg := zap.NewProductionConfig()
 	if *debug {
@@ -135,7 +144,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		trusted = append(trusted, p)
 	}
-	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"), server.WithVisitorTokenSecret([]byte(cfg.VisitorSecret())), server.WithBlockedText(cfg.BlockedMessage))
+	visitorSecret := []byte(cfg.VisitorSecret())
+	opts := []server.Option{server.WithBlockedText(cfg.BlockedMessage)}
+	if *demo {
+		var staff []server.DemoStaff
+		staff, visitorSecret = demoSetup(visitorSecret)
+		opts = append(opts, server.WithDemo(staff))
+	}
+	opts = append(opts, server.WithVisitorTokenSecret(visitorSecret))
+	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"), opts...)
 	if err != nil {
 		return err
 	}
@@ -164,6 +181,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}()
 	log.Info("chatflow serving", zap.String("addr", "http://"+ln.Addr().String()), zap.Int("flows", len(a.Executor.Flows().Flows())), zap.String("store", storeName))
+	if *demo {
+		base := "http://" + ln.Addr().String()
+		log.Info("demo mode", zap.String("chat", base+"/chat"), zap.String("agent", base+"/agent"), zap.String("admin", base+"/admin"),
+			zap.String("tokens", base+"/v1/demo"))
+		log.Warn("demo mode is for local trials only: anyone who can reach this address can sign in as admin; do not use it with real data")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -212,4 +235,45 @@ func dataKey(dir string, log *zap.Logger) ([]byte, error) {
 	}
 	log.Warn("created a new encryption key for visitor IPs; back it up or set CHATFLOW_ENCRYPTION_KEY", zap.String("path", path))
 	return k, nil
+}
+
+// demoAddrOK refuses demo mode on an address other machines can reach:
+// demo mode gives an admin token to whoever asks.
+func demoAddrOK(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--demo: listen address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--demo hands out admin tokens to anyone who can reach the server, so it only listens on a loopback address such as 127.0.0.1:8080, [::1]:8080 or localhost:8080, not %q", addr)
+}
+
+// demoSetup returns the demo staff (agent, supervisor, admin) with fresh
+// random tokens, and the visitor token secret to use: secret, or a random
+// one for this run when none is configured.
+func demoSetup(secret []byte) ([]server.DemoStaff, []byte) {
+	staff := []server.DemoStaff{
+		{Role: server.RoleAgent, Name: "Demo Agent", Email: "agent@demo.chatflow.test"},
+		{Role: server.RoleSupervisor, Name: "Demo Supervisor", Email: "supervisor@demo.chatflow.test"},
+		{Role: server.RoleAdmin, Name: "Demo Admin", Email: "admin@demo.chatflow.test"},
+	}
+	for i := range staff {
+		staff[i].Token = "demo-" + randomHex(24)
+	}
+	if len(secret) == 0 {
+		secret = []byte(randomHex(32))
+	}
+	return staff, secret
+}
+
+// randomHex returns n random bytes as hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails since Go 1.24
+	return hex.EncodeToString(b)
 }

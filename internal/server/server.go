@@ -60,6 +60,7 @@ type Server struct {
 	visitorSecret []byte
 	eventPoll     time.Duration // see WithEventPoll
 	blockedText   string        // see WithBlockedText
+	demo          []demoStaff   // see WithDemo; nil: demo mode is off
 }
 
 // Option configures New.
@@ -112,6 +113,10 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/conversations/{id}/messages", s.postMessage},
 		{"GET", "/v1/conversations/{id}/messages", s.listMessages},
 		{"GET", "/v1/conversations/{id}/events", s.conversationEvents},
+		{"GET", "/v1/demo", s.demoInfo},
+		{"POST", "/v1/demo/visitor-token", s.demoVisitorToken},
+
+		{"GET", "/v1/me", s.require(RoleAgent, "me.get", s.me)},
 
 		{"GET", "/v1/agent/queues/{queue}", s.require(RoleAgent, "queue.list", s.agentQueue)},
 		{"POST", "/v1/agent/queues/{queue}/take", s.require(RoleAgent, "queue.take", s.agentTake)},
