@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chatflow/chatflow/flows"
+	"github.com/chatflow/chatflow/internal/server"
 )
 
 // The visitor chat page (/chat) in the browser: starting, talking to the
@@ -481,4 +482,55 @@ func TestChatUserTokenFragment(t *testing.T) {
 	if got := storedConversation(e, bad); got != "" {
 		t.Errorf("stored conversation after a refused token = %q", got)
 	}
+}
+
+// demoStaff are the staff of a demo-mode test server.
+var demoStaff = []server.DemoStaff{
+	{Role: server.RoleAgent, Name: "Demo Agent", Email: "agent@demo.test", Token: "demo-agent-token-0123456789"},
+	{Role: server.RoleAdmin, Name: "Demo Admin", Email: "admin@demo.test", Token: "demo-admin-token-0123456789"},
+}
+
+// TestChatDemoSignIn: in demo mode the start panel offers the demo
+// sign-in; a refused user id is explained, and signing in as "u-1001"
+// named "Dana" starts an authenticated conversation greeting Dana.
+func TestChatDemoSignIn(t *testing.T) {
+	e := newUI(t, server.WithDemo(demoStaff))
+	ctx := e.desktop()
+	e.open(ctx, "/chat", "#start-guest")
+	e.waitVisible(ctx, "#demo-form")
+	e.shot(ctx, "chat-start-demo")
+	for _, id := range []string{"demo-user", "demo-name"} {
+		if got := evalJS[string](e, ctx, fmt.Sprintf(`document.querySelector('label[for=%q]').textContent`, id)); got == "" {
+			t.Errorf("#%s has no label", id)
+		}
+	}
+
+	// Both fields are needed; the server refuses a user id it cannot sign.
+	e.click(ctx, "#demo-submit")
+	e.waitText(ctx, "#status", "Please enter a user id.")
+	if got := evalJS[string](e, ctx, `document.activeElement.id`); got != "demo-user" {
+		t.Errorf("focus after a missing user id is on #%s", got)
+	}
+	e.fill(ctx, "#demo-user", "not a valid id!")
+	e.fill(ctx, "#demo-name", "Dana")
+	e.click(ctx, "#demo-submit")
+	e.waitJS(ctx, "#status shows an error", `document.getElementById("status").dataset.kind === "error"`)
+	e.waitText(ctx, "#status", "user_id")
+	if storedConversation(e, ctx) != "" {
+		t.Fatal("a conversation started with a refused user id")
+	}
+
+	e.fill(ctx, "#demo-user", "u-1001")
+	e.typeKeys(ctx, "#demo-name", "\r") // Enter submits the form
+	e.waitText(ctx, "#transcript", "Hi Dana! "+greeting)
+	id := storedConversation(e, ctx)
+	c, err := e.store.GetConversation(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.User.IsAuthenticated || c.User.UserID != "u-1001" || c.User.Name != "Dana" {
+		t.Errorf("conversation user = %+v, want authenticated u-1001 Dana", c.User)
+	}
+	say(e, ctx, "Where is my order?")
+	e.waitText(ctx, "#transcript", faqAnswer)
 }
