@@ -342,7 +342,7 @@ func (e *uiEnv) shot(ctx context.Context, name string) {
 	e.t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100)) // quality 100 is PNG; lower is JPEG
 	if err != nil {
 		e.t.Logf("screenshot %s: %v", name, err)
 		return
