@@ -279,12 +279,26 @@ type disconnectRequest struct {
 	ReasonCategory string `json:"reason_category"`
 	Notes          string `json:"notes"`
 	Minutes        int    `json:"minutes"`
-	Spam           bool   `json:"spam"`
-	Rating         int    `json:"rating"`
+	// Period is the block length in ParsePeriod syntax (1h, 1d, 1w, 7d,
+	// 1m, permanent, 90); not together with Minutes; ignored without Block.
+	Period string `json:"period"`
+	Spam   bool   `json:"spam"`
+	Rating int    `json:"rating"`
 }
 
-func (d disconnectRequest) problems() []fieldError {
+// problems returns the parsed period (zero when none is given) and the
+// field errors of the request.
+func (d disconnectRequest) problems() (blocking.Period, []fieldError) {
 	var errs []fieldError
+	var per blocking.Period
+	if d.Period != "" {
+		var perrs []fieldError
+		per, perrs = periodProblems(d.Period)
+		errs = append(errs, perrs...)
+		if d.Minutes != 0 {
+			errs = append(errs, fieldError{"period", "give either period or minutes, not both"})
+		}
+	}
 	if d.Block && !slices.Contains(blocking.Categories(), d.ReasonCategory) {
 		errs = append(errs, fieldError{"reason_category", fmt.Sprintf("required with block: one of %s", strings.Join(blocking.Categories(), ", "))})
 	}
@@ -297,7 +311,7 @@ func (d disconnectRequest) problems() []fieldError {
 	if len(d.Notes) > 4000 {
 		errs = append(errs, fieldError{"notes", "longer than 4000 bytes"})
 	}
-	return errs
+	return per, errs
 }
 
 func (s *Server) agentDisconnect(w http.ResponseWriter, r *http.Request, p Principal) {
@@ -305,7 +319,8 @@ func (s *Server) agentDisconnect(w http.ResponseWriter, r *http.Request, p Princ
 	if !decode(w, r, &req) {
 		return
 	}
-	if errs := req.problems(); len(errs) > 0 {
+	per, errs := req.problems()
+	if len(errs) > 0 {
 		fieldProblem(w, http.StatusUnprocessableEntity, "invalid feedback", errs)
 		return
 	}
@@ -313,19 +328,86 @@ func (s *Server) agentDisconnect(w http.ResponseWriter, r *http.Request, p Princ
 	if !ok {
 		return
 	}
+	minutes := req.Minutes
+	switch {
+	case !req.Block || req.Period == "":
+	case per.Permanent:
+		// The flow blocks for a number of minutes: block for the longest,
+		// then make this turn's block record permanent.
+		minutes = blocking.MaxMinutes
+	default:
+		minutes = per.Minutes
+	}
+	// The block records of this turn are those created from now on.
+	since := s.app.Clock()
 	res, err := s.app.Helpdesk.Disconnect(r.Context(), c.ID, contextstore.AgentFeedback{
 		AgentEmail: p.Email, Block: req.Block, ReasonCategory: req.ReasonCategory, Notes: req.Notes,
-		BlockIntervalMinutes: req.Minutes, MarkSpam: req.Spam, Rating: req.Rating,
+		BlockIntervalMinutes: minutes, MarkSpam: req.Spam, Rating: req.Rating,
 	})
 	if err != nil {
 		s.turnError(w, r, err)
 		return
 	}
+	out := map[string]any{"id": c.ID, "replies": nonNil(res.Replies)}
 	blocked := false
-	if after, err := s.app.Store.GetConversation(r.Context(), c.ID); err == nil {
+	if req.Block {
+		creator := p.Email
+		if creator == "" {
+			creator = c.Helpdesk.AgentEmail // the flow names the connected agent
+		}
+		if creator == "" {
+			creator = blocking.ActorFlow
+		}
+		b, err := s.turnBlock(r, c.ID, creator, since, per.Permanent, staffActor(p))
+		if err != nil {
+			s.serviceError(w, r, "block", err)
+			return
+		}
+		if b != nil {
+			out["block_id"] = b.ID
+			blocked = true
+		}
+	}
+	if after, err := s.app.Store.GetConversation(r.Context(), c.ID); err == nil && !blocked {
 		blocked = contextstore.IsActiveAt(after.Info.LiveChatBlockedUntil, s.app.Clock())
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "replies": nonNil(res.Replies), "blocked": blocked})
+	out["blocked"] = blocked
+	writeJSON(w, http.StatusOK, out)
+}
+
+// turnBlock finds the block record (user or conversation) that the
+// disconnect turn created for conversation convID: active, created by
+// creator at or after since, with an end. With permanent it removes the
+// end of every such record (Edit syncs ChatActivityData or the
+// conversation's LiveChatBlockedUntil). It returns the latest one, or nil
+// when the flow blocked nothing.
+func (s *Server) turnBlock(r *http.Request, convID, creator string, since time.Time, permanent bool, actor string) (*contextstore.Block, error) {
+	list, err := s.app.Blocking.List(r.Context(), contextstore.BlockQuery{
+		Kinds:          []contextstore.BlockKind{contextstore.KindUser, contextstore.KindConversation},
+		ConversationID: convID, Status: contextstore.StatusActive, CreatedBy: creator, CreatedFrom: since,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var last *contextstore.Block
+	for _, v := range list {
+		b := v.Block
+		if b.Until == nil {
+			continue
+		}
+		if permanent {
+			eb, err := s.app.Blocking.Edit(r.Context(), b.ID, blocking.Edit{Permanent: true}, actor)
+			if eb == nil || err != nil && !errors.Is(err, blocking.ErrIncomplete) {
+				return nil, err
+			}
+			if err != nil {
+				s.log.Warn("follow-up of a block change failed", zap.String("request_id", RequestID(r.Context())), zap.String("block", b.ID), zap.Error(err))
+			}
+			b = eb
+		}
+		last = b
+	}
+	return last, nil
 }
 
 // agentBlockRequest is an agent's direct block of the current customer.

@@ -67,14 +67,11 @@ func (s *Server) conversationBlock(r *http.Request, c *contextstore.Conversation
 // page of maxLimit at a time, flushing after each page.
 func (s *Server) adminConversationsCSV(w http.ResponseWriter, r *http.Request, _ Principal) {
 	q := newQueryParams(r, "blocked")
-	f := contextstore.ConversationFilter{Limit: maxLimit}
-	if b := q.oneOf("blocked", "true", "false"); b != "" {
-		v := b == "true"
-		f.Blocked = &v
-	}
+	f := conversationFilter(q)
 	if q.answered(w) {
 		return
 	}
+	f.Limit = maxLimit
 	page, err := s.app.Store.ListConversations(r.Context(), f)
 	if err != nil {
 		s.serviceError(w, r, "conversation", err)
@@ -90,25 +87,21 @@ func (s *Server) adminConversationsCSV(w http.ResponseWriter, r *http.Request, _
 	}
 	for {
 		for _, c := range page {
-			status, cat, reason, err := s.conversationBlock(r, c)
+			row, err := s.conversationRow(r, c)
 			if err != nil {
 				cw.Flush()
 				cut(err)
 				return
 			}
 			until := ""
-			if c.Info.LiveChatBlockedUntil != nil {
-				until = utcText(*c.Info.LiveChatBlockedUntil)
-			}
-			started := c.Info.StartedAt
-			if started.IsZero() {
-				started = c.CreatedAt
+			if row.LiveChatBlockedUntil != nil {
+				until = *row.LiveChatBlockedUntil
 			}
 			_ = cw.Write([]string{
-				c.ID, c.Info.Channel, utcText(started), utcText(c.UpdatedAt),
-				strconv.FormatBool(c.User.IsAuthenticated), c.User.UserID,
-				strconv.FormatBool(c.Info.Blocked), strconv.FormatBool(c.Info.MarkedSpam),
-				until, status, cat, reason,
+				row.ID, row.Channel, row.StartedAt, row.UpdatedAt,
+				strconv.FormatBool(row.Authenticated), row.UserID,
+				strconv.FormatBool(row.Blocked), strconv.FormatBool(row.MarkedSpam),
+				until, row.BlockStatus, row.BlockReasonCategory, row.blockReason,
 			})
 		}
 		cw.Flush()

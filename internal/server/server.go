@@ -118,7 +118,9 @@ func (s *Server) routes() []route {
 
 		{"GET", "/v1/me", s.require(RoleAgent, "me.get", s.me)},
 
+		{"GET", "/v1/agent/queues", s.require(RoleAgent, "queue.overview", s.agentQueues)},
 		{"GET", "/v1/agent/queues/{queue}", s.require(RoleAgent, "queue.list", s.agentQueue)},
+		{"GET", "/v1/agent/conversations/{id}", s.require(RoleAgent, "conversation.view", s.agentViewConversation)},
 		{"POST", "/v1/agent/queues/{queue}/take", s.require(RoleAgent, "queue.take", s.agentTake)},
 		{"POST", "/v1/agent/conversations/{id}/messages", s.require(RoleAgent, "conversation.message", s.agentSay)},
 		{"POST", "/v1/agent/conversations/{id}/disconnect", s.require(RoleAgent, "conversation.disconnect", s.agentDisconnect)},
@@ -127,6 +129,8 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/admin/blocks", s.require(RoleSupervisor, "block.list", s.adminListBlocks)},
 		{"GET", "/v1/admin/blocks.csv", s.require(RoleSupervisor, "block.export", s.adminBlocksCSV)},
 		{"GET", "/v1/admin/conversations.csv", s.require(RoleSupervisor, "conversation.export", s.adminConversationsCSV)},
+		{"GET", "/v1/admin/conversations", s.require(RoleSupervisor, "conversation.list", s.adminListConversations)},
+		{"GET", "/v1/admin/conversations/{id}", s.require(RoleSupervisor, "conversation.get", s.adminGetConversation)},
 		{"GET", "/v1/admin/blocks/search", s.require(RoleSupervisor, "block.search", s.adminSearchBlocks)},
 		{"GET", "/v1/admin/blocks/{id}", s.require(RoleSupervisor, "block.get", s.adminGetBlock)},
 		{"POST", "/v1/admin/blocks", s.require(RoleSupervisor, "block.create", s.adminCreateBlock)},
