@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -198,7 +197,6 @@ func TestAdminUserPageUnblock(t *testing.T) {
 		t.Errorf("details link = %q, want #block/%s", href, entry.ID)
 	}
 	e.shot(ctx, "admin-user")
-	e.avLook(ctx, "user")
 
 	// The tabs by keyboard: arrows move the selection and focus.
 	e.avKey(ctx, "#user-blacklist-tab", kb.ArrowRight)
@@ -242,7 +240,6 @@ func TestAdminUserPageUnblock(t *testing.T) {
 	e.waitText(ctx, "#status", "Unblocked: 1 block(s) lifted")
 	e.waitVisible(ctx, "#blacklist-table tbody tr[data-status=lifted]")
 	e.waitGone(ctx, "#unblock-user")
-	e.avLook(ctx, "user-lifted")
 	row = e.text(ctx, "#blacklist-table tbody tr")
 	for _, want := range []string{"lifted", "lifted by " + supervisorEmail, "appeal accepted"} {
 		if !strings.Contains(row, want) {
@@ -263,7 +260,6 @@ func TestAdminUserPageUnblock(t *testing.T) {
 	phone := e.phone()
 	e.avSignIn(phone, "supervisor", "#user/u-42", "#blacklist-table tbody tr")
 	e.avNoOverflow(phone, "user page at 390px")
-	e.avLook(phone, "user-phone")
 }
 
 // TestAdminUserPageAgentRole: agents may not read users (403): the page
@@ -284,7 +280,6 @@ func TestAdminUserPageAgentRole(t *testing.T) {
 	// The view itself, with the agent's token: the API's 403 is explained.
 	e.avMount(ctx, "/static/admin-users.js", "showUser", e.tokens["agent"], "agent", map[string]string{"id": "u-42"})
 	e.waitVisible(ctx, "#user-error")
-	e.avLook(ctx, "user-agent")
 	msg := e.text(ctx, "#user-error")
 	if !strings.Contains(msg, "Viewing users needs a supervisor or admin role") || !strings.Contains(msg, "signed in as agent") {
 		t.Errorf("error = %q", msg)
@@ -403,13 +398,37 @@ func TestAdminConversations(t *testing.T) {
 	e.avNoOverflow(phone, "conversation at 390px")
 }
 
-// avLook saves a PNG of the page to /tmp for a look (debug; CHATFLOW_AV_LOOK set).
-func (e *uiEnv) avLook(ctx context.Context, name string) {
-	if os.Getenv("CHATFLOW_AV_LOOK") == "" {
-		return
+// TestAdminConversationsPages: Next and Previous page through the list
+// with the server's cursor.
+func TestAdminConversationsPages(t *testing.T) {
+	e := newUI(t)
+	ids := map[string]bool{}
+	for range 23 {
+		ids[e.avVisit("", "hello").ID] = true
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err == nil {
-		os.WriteFile("/tmp/av-"+name+".png", png, 0o644)
+	ctx := e.desktop()
+	e.avSignIn(ctx, "supervisor", "#conversations", "#conversations-table")
+	rows := `[...document.querySelectorAll("#conversations-table tbody tr")].map((r) => r.dataset.id)`
+	e.waitJS(ctx, "page 1 is full", `document.querySelectorAll("#conversations-table tbody tr").length === 20 && document.getElementById("conv-prev").disabled && !document.getElementById("conv-next").disabled`)
+	first := evalJS[[]string](e, ctx, rows)
+	e.click(ctx, "#conv-next")
+	e.waitJS(ctx, "page 2 has the rest", `document.getElementById("conv-page").textContent === "Page 2" && document.querySelectorAll("#conversations-table tbody tr").length === 3 && document.getElementById("conv-next").disabled`)
+	if id := evalJS[string](e, ctx, `document.activeElement.id`); id != "conv-prev" {
+		t.Errorf("focus after the last page = %q, want conv-prev", id)
+	}
+	seen := map[string]bool{}
+	for _, id := range append(first, evalJS[[]string](e, ctx, rows)...) {
+		if seen[id] || !ids[id] {
+			t.Errorf("row %s is repeated or unknown", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) != len(ids) {
+		t.Errorf("the pages show %d conversations, want %d", len(seen), len(ids))
+	}
+	e.click(ctx, "#conv-prev")
+	e.waitJS(ctx, "back on page 1", `document.getElementById("conv-page").textContent === "Page 1" && document.querySelectorAll("#conversations-table tbody tr").length === 20`)
+	if again := evalJS[[]string](e, ctx, rows); strings.Join(again, ",") != strings.Join(first, ",") {
+		t.Errorf("page 1 again = %q, want %q", again, first)
 	}
 }
