@@ -1,13 +1,17 @@
 // Package server is chatflow's HTTP front door: the visitor channel API
 // (start a conversation — anonymous or with a host-signed user token — post
 // messages with idempotency keys, read the transcript, follow a
-// server-sent event stream), the agent API (queues, take, chat, disconnect
-// with feedback, direct block), the admin API (blocks: filter, search,
-// detail, create, renew, edit, lift, history, audit, CSV exports; users'
-// blacklist and unblock; accounts), health and readiness probes,
-// Prometheus metrics at /metrics and its own OpenAPI 3 description at
-// /openapi.json. Staff routes need a bearer token with a role (agent <
-// supervisor < admin); every 403 is audited. Errors are RFC 9457
+// server-sent event stream), the staff profile (GET /v1/me: who, role,
+// reason categories, channels, periods, queues), the agent API (queues,
+// take, the chat view, messages, disconnect with feedback, direct block),
+// the admin API (blocks: filter, search, detail, create, renew, edit, lift,
+// history, audit, CSV exports; users' blacklist and unblock; conversations
+// with block status and transcript; accounts), demo mode for local trials
+// (WithDemo: in-memory staff tokens and visitor tokens on request), health
+// and readiness probes, Prometheus metrics at /metrics, its own OpenAPI 3
+// description at /openapi.json, and the browser pages of internal/web
+// (/chat, /agent, /admin). Staff routes need a bearer token with a role
+// (agent < supervisor < admin); every 403 is audited. Errors are RFC 9457
 // problem+json, times UTC RFC 3339. The visitor IP comes from the
 // connection, or from X-Forwarded-For only behind configured trusted
 // proxies. Block reasons never appear in any visitor response: the bot's
@@ -232,7 +236,7 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
   POST /v1/conversations/{id}/messages   {"text": "...", "idempotency_key": "..."} -> {"replies"}
   GET  /v1/conversations/{id}/messages                                           -> {"messages": [{"at", "from", "text"}]}
   GET  /v1/conversations/{id}/events                                             -> text/event-stream (state, message)
-  GET  /healthz, /readyz, /metrics, /openapi.json
+  GET  /healthz, /readyz, /metrics, /openapi.json (the staff APIs under /v1/agent and /v1/admin are described there)
 `)
 }
 
