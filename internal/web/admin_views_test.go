@@ -337,6 +337,22 @@ func TestAdminConversations(t *testing.T) {
 	e.click(ctx, "#conv-export")
 	e.waitText(ctx, "#status", fmt.Sprintf("Exported %d conversations to conversations.csv", len(recs)-1))
 
+	// With "Marked blocked: yes", the list and the export keep to the blocked ones.
+	e.fill(ctx, "#conv-blocked", "true")
+	e.click(ctx, "#conv-apply")
+	e.waitJS(ctx, "the blocked filter is applied", fmt.Sprintf(
+		`(() => { const rows = [...document.querySelectorAll("#conversations-table tbody tr")]; return location.hash.includes("blocked=true") && rows.length === 1 && rows[0].dataset.id === %q; })()`, blocked.ID))
+	recs, err = csv.NewReader(strings.NewReader(e.call("GET", "/v1/admin/conversations.csv?blocked=true", e.tokens["supervisor"], "", http.StatusOK, nil))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.click(ctx, "#conv-export")
+	want := fmt.Sprintf("Exported %d conversations to conversations.csv", len(recs)-1)
+	if len(recs)-1 == 1 {
+		want = "Exported 1 conversation to conversations.csv"
+	}
+	e.waitText(ctx, "#status", want)
+
 	// The detail.
 	e.click(ctx, fmt.Sprintf(`#conversations-table a[href="#conversation/%s"]`, blocked.ID))
 	e.waitVisible(ctx, "#conv-transcript")
