@@ -108,21 +108,6 @@ func (e *uiEnv) admWaitRows(ctx context.Context, n int, every string) {
 		`(() => { const rows = [...document.querySelectorAll("#blocks-table tbody tr")]; return !document.querySelector("#results[aria-busy]") && rows.length === %d && rows.every((r) => %s); })()`, n, every))
 }
 
-// confirm answers the open confirmation dialog (with notes when not "").
-func (e *uiEnv) admConfirm(ctx context.Context, ok bool, notes string) {
-	e.t.Helper()
-	e.waitVisible(ctx, "dialog.confirm")
-	if notes != "" {
-		e.typeKeys(ctx, "dialog.confirm textarea", notes)
-	}
-	if ok {
-		e.click(ctx, "dialog.confirm button[value=ok]")
-	} else {
-		e.click(ctx, "dialog.confirm button[value=cancel]")
-	}
-	e.waitGone(ctx, "dialog.confirm")
-}
-
 func TestAdminFiltersSearchAndPaginate(t *testing.T) {
 	e := newUI(t)
 	var convs []string
@@ -258,7 +243,7 @@ func TestAdminBlockDetailsActions(t *testing.T) {
 	e.click(ctx, "#act-renew")
 	e.fill(ctx, "#renew-period", "1w")
 	e.click(ctx, "#renew-save")
-	e.admConfirm(ctx, true, "")
+	e.confirm(ctx, true, "")
 	e.waitText(ctx, `#block-details dd[data-field="time_left"]`, "7 d")
 	e.waitText(ctx, "#status", "Renewed")
 	if got := e.admGetBlock(b.ID); got.Until == nil || *got.Until != "2026-01-12T10:00:00Z" {
@@ -281,7 +266,7 @@ func TestAdminBlockDetailsActions(t *testing.T) {
 	e.click(ctx, "#act-edit")
 	e.fill(ctx, "#edit-until", "2026-01-08T12:00")
 	e.click(ctx, "#edit-save")
-	e.admConfirm(ctx, true, "")
+	e.confirm(ctx, true, "")
 	want := evalJS[string](e, ctx, `new Date("2026-01-08T12:00").toISOString().replace(/\.000Z$/, "Z")`)
 	e.waitJS(ctx, "the until is shown", fmt.Sprintf(`document.querySelector('#block-details dd[data-field="until"] time')?.getAttribute("datetime") === %q`, strings.Replace(want, "Z", ".000Z", 1)))
 	if got := e.admGetBlock(b.ID); got.Until == nil || *got.Until != want {
@@ -290,7 +275,7 @@ func TestAdminBlockDetailsActions(t *testing.T) {
 	e.click(ctx, "#act-edit")
 	e.click(ctx, "#edit-permanent")
 	e.click(ctx, "#edit-save")
-	e.admConfirm(ctx, true, "")
+	e.confirm(ctx, true, "")
 	e.waitText(ctx, `#block-details dd[data-field="time_left"]`, "permanent")
 	if got := e.admGetBlock(b.ID); got.Until != nil || got.Notes != "card testing; called the bank" {
 		t.Errorf("after making it permanent: until %v, notes %q", got.Until, got.Notes)
@@ -298,13 +283,13 @@ func TestAdminBlockDetailsActions(t *testing.T) {
 
 	// Unblock: Cancel keeps it, Confirm with a note lifts it.
 	e.click(ctx, "#act-unblock")
-	e.admConfirm(ctx, false, "")
+	e.confirm(ctx, false, "")
 	e.waitText(ctx, "#status", "still active")
 	if got := e.admGetBlock(b.ID); got.Status != "active" {
 		t.Fatalf("cancelled unblock: status %q", got.Status)
 	}
 	e.click(ctx, "#act-unblock")
-	e.admConfirm(ctx, true, "paid back, resolved by phone")
+	e.confirm(ctx, true, "paid back, resolved by phone")
 	e.waitText(ctx, `#block-details dd[data-field="status"]`, "lifted")
 	e.waitGone(ctx, "#act-unblock")
 	got := e.admGetBlock(b.ID)
@@ -336,7 +321,7 @@ func TestAdminBlockDetailsActions(t *testing.T) {
 	e.fill(ctx, "#renew-minutes", "90")
 	e.fill(ctx, "#renew-notes", "one more chance")
 	e.click(ctx, "#renew-save")
-	e.admConfirm(ctx, true, "")
+	e.confirm(ctx, true, "")
 	e.waitJS(ctx, "the refusal is shown", `document.getElementById("status").dataset.kind === "error"`)
 	if got := evalJS[string](e, ctx, `document.getElementById("renew-minutes").value + "|" + document.getElementById("renew-notes").value`); got != "90|one more chance" {
 		t.Errorf("the renew form after the refusal = %q", got)
@@ -360,7 +345,7 @@ func TestAdminBans(t *testing.T) {
 	e.fill(ctx, "#ban-category", "spam")
 	e.fill(ctx, "#ban-notes", "scraper")
 	e.click(ctx, "#ban-submit")
-	e.admConfirm(ctx, true, "")
+	e.confirm(ctx, true, "")
 	e.waitText(ctx, `#block-details dd[data-field="ip"]`, "198.51.100.23")
 	e.waitText(ctx, "#status", "Banned the address 198.51.100.23")
 	l := e.admSearch("198.51.100.23")
@@ -377,7 +362,7 @@ func TestAdminBans(t *testing.T) {
 	e.fill(ctx, "#ban-period", "permanent")
 	e.fill(ctx, "#ban-category", "fraud")
 	e.click(ctx, "#ban-submit")
-	e.admConfirm(ctx, true, "")
+	e.confirm(ctx, true, "")
 	e.waitText(ctx, `#block-details dd[data-field="range"]`, "203.0.113.0/24")
 	if got := e.text(ctx, `#block-details dd[data-field="until"]`); got != "permanent" {
 		t.Errorf("until = %q", got)
@@ -392,7 +377,7 @@ func TestAdminBans(t *testing.T) {
 	e.fill(ctx, "#ban-address", "300.1.2.3")
 	e.fill(ctx, "#ban-category", "spam")
 	e.click(ctx, "#ban-submit")
-	e.admConfirm(ctx, true, "")
+	e.confirm(ctx, true, "")
 	e.waitText(ctx, "#status", "ip")
 	if got := evalJS[string](e, ctx, `document.getElementById("ban-address").value + "|" + document.getElementById("ban-address").getAttribute("aria-invalid")`); got != "300.1.2.3|true" {
 		t.Errorf("after the refusal the address is %q", got)

@@ -131,21 +131,6 @@ func (e *uiEnv) avKey(ctx context.Context, sel, key string) {
 	e.do(ctx, "key on "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(key))
 }
 
-// avConfirm answers the open confirmation dialog (with notes when not "").
-func (e *uiEnv) avConfirm(ctx context.Context, ok bool, notes string) {
-	e.t.Helper()
-	e.waitVisible(ctx, "dialog.confirm")
-	if notes != "" {
-		e.typeKeys(ctx, "dialog.confirm textarea", notes)
-	}
-	if ok {
-		e.click(ctx, "dialog.confirm button[value=ok]")
-	} else {
-		e.click(ctx, "dialog.confirm button[value=cancel]")
-	}
-	e.waitGone(ctx, "dialog.confirm")
-}
-
 // avNoOverflow fails unless the page fits the viewport's width (wide
 // tables scroll inside their .table-wrap).
 func (e *uiEnv) avNoOverflow(ctx context.Context, what string) {
@@ -225,7 +210,7 @@ func TestAdminUserPageUnblock(t *testing.T) {
 
 	// Cancelling changes nothing.
 	e.click(ctx, "#unblock-user")
-	e.avConfirm(ctx, false, "not yet")
+	e.confirm(ctx, false, "not yet")
 	e.waitJS(ctx, "focus returns to Unblock user", `document.activeElement && document.activeElement.id === "unblock-user"`)
 	if got := e.avUser("u-42").Blacklist[0]; got.Status != "active" || got.LiftedAt != nil {
 		t.Fatalf("after cancelling, the entry is %+v", got)
@@ -236,7 +221,7 @@ func TestAdminUserPageUnblock(t *testing.T) {
 
 	// Unblock with a note.
 	e.click(ctx, "#unblock-user")
-	e.avConfirm(ctx, true, "appeal accepted")
+	e.confirm(ctx, true, "appeal accepted")
 	e.waitText(ctx, "#status", "Unblocked: 1 block(s) lifted")
 	e.waitVisible(ctx, "#blacklist-table tbody tr[data-status=lifted]")
 	e.waitGone(ctx, "#unblock-user")

@@ -368,6 +368,22 @@ func sanitize(s string) string {
 	}, s)
 }
 
+// confirm answers the open confirmation dialog of common.js's
+// confirmDialog: OK (typing notes first when not "") or Cancel.
+func (e *uiEnv) confirm(ctx context.Context, ok bool, notes string) {
+	e.t.Helper()
+	e.waitVisible(ctx, "dialog.confirm")
+	if notes != "" {
+		e.typeKeys(ctx, "dialog.confirm textarea", notes)
+	}
+	if ok {
+		e.click(ctx, "dialog.confirm button[value=ok]")
+	} else {
+		e.click(ctx, "dialog.confirm button[value=cancel]")
+	}
+	e.waitGone(ctx, "dialog.confirm")
+}
+
 // text returns the text content of the first element matching sel.
 func (e *uiEnv) text(ctx context.Context, sel string) string {
 	e.t.Helper()

@@ -4,6 +4,7 @@
 // is an async function(root, ctx) as admin.js calls it.
 
 import { ApiError, api, atLeast, el, replace, timeEl, duration, status, fail, confirmDialog } from "/static/common.js";
+import { words, downloadCSV } from "/static/admin-common.js";
 
 /** Rows of a page of the block lists. */
 export const PAGE_SIZE = 20;
@@ -22,13 +23,6 @@ const PERIODS = [
 ];
 
 const KIND_LABEL = { user: "User", conversation: "Conversation", ip: "IP address", range: "IP range" };
-
-/** "abusive_language" → "Abusive language". */
-function words(s) {
-  if (!s) return "—";
-  const t = String(s).replace(/_/g, " ");
-  return t.charAt(0).toUpperCase() + t.slice(1);
-}
 
 function categories(me) {
   return Array.isArray(me?.reason_categories) && me.reason_categories.length ? me.reason_categories : CATEGORIES;
@@ -134,21 +128,6 @@ function filterQuery(f) {
   return q;
 }
 
-/** Counts the records of a CSV text, minus the header (quoted newlines are inside a record). */
-export function csvRows(text) {
-  let rows = 0;
-  let quoted = false;
-  let any = false;
-  for (const ch of text) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === "\n" && !quoted) {
-      rows++;
-      any = false;
-    } else if (ch !== "\r") any = true;
-  }
-  if (any) rows++;
-  return Math.max(0, rows - 1);
-}
 
 // ---- active blocks and history ---------------------------------------------
 
@@ -405,23 +384,7 @@ async function showList(root, ctx, which) {
     button.disabled = true;
     status("Exporting…");
     try {
-      const res = await fetch(`/v1/admin/blocks.csv?${q}`, {
-        headers: { Authorization: `Bearer ${ctx.token}`, Accept: "text/csv" },
-        cache: "no-store",
-      });
-      if (!res.ok) {
-        const problem = await res.json().catch(() => ({}));
-        throw new ApiError(res.status, problem);
-      }
-      const text = await res.text();
-      const blob = new Blob([text], { type: "text/csv" });
-      const url = URL.createObjectURL(blob);
-      const a = el("a", { href: url, download: "blocks.csv", hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-      const n = csvRows(text);
+      const n = await downloadCSV(`/v1/admin/blocks.csv?${q}`, ctx.token, "blocks.csv");
       status(`Exported ${n} block${n === 1 ? "" : "s"} to blocks.csv`, "ok");
     } catch (err) {
       fail(err);

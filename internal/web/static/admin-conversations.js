@@ -4,33 +4,10 @@
 // async function(root, ctx) as admin.js calls it.
 
 import { ApiError, api, el, replace, timeEl, status, fail } from "/static/common.js";
+import { words, routeLink, downloadCSV } from "/static/admin-common.js";
 
 /** Rows of a page of the list. */
 export const PAGE_SIZE = 20;
-
-/** "abusive_language" → "Abusive language". */
-function words(s) {
-  if (!s) return "—";
-  const t = String(s).replace(/_/g, " ");
-  return t.charAt(0).toUpperCase() + t.slice(1);
-}
-
-/** A link to a hash route that navigates with ctx.go (plain href for a new tab). */
-function routeLink(ctx, hash, text, attrs = {}) {
-  return el(
-    "a",
-    {
-      href: hash,
-      ...attrs,
-      onclick: (ev) => {
-        if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
-        ev.preventDefault();
-        ctx.go(hash);
-      },
-    },
-    text,
-  );
-}
 
 /** A block status badge: active, ended or none. */
 function statusBadge(s) {
@@ -45,24 +22,6 @@ function userText(c) {
   return c.user_id || c.user_name || "authenticated";
 }
 
-/** The number of records of a CSV text, without its header row (quoted newlines allowed). */
-export function csvRows(text) {
-  let records = 0;
-  let quoted = false;
-  let content = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') quoted = !quoted;
-    if (!quoted && (ch === "\n" || ch === "\r")) {
-      if (content) records++;
-      content = false;
-      continue;
-    }
-    content = true;
-  }
-  if (content) records++;
-  return Math.max(0, records - 1);
-}
 
 /** Shows an error of loading inside the view and in the status line; 401 is thrown for the shell. */
 function loadProblem(box, err, what) {
@@ -238,22 +197,7 @@ export async function showConversations(root, ctx) {
     button.disabled = true;
     status("Exporting…");
     try {
-      const res = await fetch(`/v1/admin/conversations.csv${qs ? `?${qs}` : ""}`, {
-        headers: { Authorization: `Bearer ${ctx.token}`, Accept: "text/csv" },
-        cache: "no-store",
-      });
-      if (!res.ok) {
-        const problem = await res.json().catch(() => ({}));
-        throw new ApiError(res.status, problem);
-      }
-      const text = await res.text();
-      const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
-      const a = el("a", { href: url, download: "conversations.csv", hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-      const n = csvRows(text);
+      const n = await downloadCSV(`/v1/admin/conversations.csv${qs ? `?${qs}` : ""}`, ctx.token, "conversations.csv");
       status(`Exported ${n} conversation${n === 1 ? "" : "s"} to conversations.csv`, "ok");
     } catch (err) {
       fail(err);

@@ -4,30 +4,7 @@
 // is active. A view is an async function(root, ctx) as admin.js calls it.
 
 import { ApiError, api, atLeast, el, replace, timeEl, duration, status, fail, confirmDialog } from "/static/common.js";
-
-/** "abusive_language" → "Abusive language". */
-function words(s) {
-  if (!s) return "—";
-  const t = String(s).replace(/_/g, " ");
-  return t.charAt(0).toUpperCase() + t.slice(1);
-}
-
-/** A link to a hash route that navigates with ctx.go (plain href for a new tab). */
-function routeLink(ctx, hash, text, attrs = {}) {
-  return el(
-    "a",
-    {
-      href: hash,
-      ...attrs,
-      onclick: (ev) => {
-        if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
-        ev.preventDefault();
-        ctx.go(hash);
-      },
-    },
-    text,
-  );
-}
+import { words, routeLink } from "/static/admin-common.js";
 
 /** The lookup form, filled with id. */
 function lookupForm(ctx, id) {
