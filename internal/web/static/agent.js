@@ -70,8 +70,8 @@ const DEFAULT_PERIODS = [
   { name: "1h", label: "1 hour" },
   { name: "1d", label: "1 day" },
   { name: "1w", label: "1 week" },
-  { name: "1m", label: "1 month (30 days)" },
   { name: "7d", label: "7 days" },
+  { name: "1m", label: "1 month (30 days)" },
   { name: "permanent", label: "Permanent" },
 ];
 
@@ -115,14 +115,18 @@ function stopPolling() {
   timers.queues = timers.chats = 0;
 }
 
+// Each poll schedules the next one when it is done (no overlap); a poll
+// of an ended session does not go on.
 function scheduleQueues() {
+  const n = epoch;
   clearTimeout(timers.queues);
-  timers.queues = setTimeout(() => refreshQueues().finally(scheduleQueues), 2000);
+  timers.queues = setTimeout(() => refreshQueues().finally(() => n === epoch && scheduleQueues()), 2000);
 }
 
 function scheduleChats() {
+  const n = epoch;
   clearTimeout(timers.chats);
-  timers.chats = setTimeout(() => pollChats().finally(scheduleChats), 1000);
+  timers.chats = setTimeout(() => pollChats().finally(() => n === epoch && scheduleChats()), 1000);
 }
 
 // ---- queues ------------------------------------------------------------------
@@ -135,7 +139,13 @@ let refreshing = null;
 
 /** Reloads the queues and their waiting lists; resolves when drawn. */
 function refreshQueues() {
-  if (!refreshing) refreshing = loadQueues().finally(() => (refreshing = null));
+  if (!refreshing || refreshing.epoch !== epoch) {
+    const p = loadQueues().finally(() => {
+      if (refreshing === p) refreshing = null;
+    });
+    p.epoch = epoch;
+    refreshing = p;
+  }
   return refreshing;
 }
 
@@ -295,14 +305,20 @@ function showChat(id) {
 /** Draws the header, the new messages and the state of the active chat c. */
 function drawChat(c) {
   const user = c.info?.user;
-  const who = user?.authenticated
-    ? `${user.name || user.user_id}${user.name && user.user_id ? ` (user ${user.user_id})` : ""}`
-    : "anonymous visitor";
+  let who = `visitor ${shortId(c.id)}`;
+  let about = "Loading…";
+  if (user?.authenticated) {
+    who = `${user.name || user.user_id}${user.name && user.user_id ? ` (user ${user.user_id})` : ""}`;
+    about = `Signed-in user: ${who}`;
+  } else if (c.info) {
+    who = "anonymous visitor";
+    about = "Anonymous (not signed in)";
+  }
   $("chat-title").textContent = `Chat with ${who}`;
   replace(
     $("chat-visitor"),
     el("dt", {}, "Visitor"),
-    el("dd", { id: "chat-who" }, user?.authenticated ? `Signed-in user: ${who}` : "Anonymous (not signed in)"),
+    el("dd", { id: "chat-who" }, about),
     el("dt", {}, "Conversation"),
     el("dd", {}, el("code", {}, c.id)),
     c.queue ? [el("dt", {}, "Queue"), el("dd", {}, c.queue)] : null,
