@@ -256,6 +256,7 @@ func TestAgentTakesChatAndBlocks(t *testing.T) {
 	if w := evalJS[int](e, phone, `document.documentElement.scrollWidth`); w > 390 {
 		t.Errorf("page is %d px wide at 390 px", w)
 	}
+	e.waitVisible(phone, "#disconnect")
 	e.shot(phone, "agent-phone")
 	if st, code := agentState(e, id2); st != "agent_joined" {
 		t.Errorf("second visitor: state %q (%d), want agent_joined", st, code)
