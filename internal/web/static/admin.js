@@ -13,7 +13,7 @@
 // params, go}: root is a fresh element in the view area, params holds the
 // route's id and query parameters, go(hash) navigates.
 
-import { ApiError, api, atLeast, el, replace, $, session, status, fail } from "/static/common.js";
+import { ApiError, api, atLeast, el, replace, $, session, status, fail, offerDemoStaff } from "/static/common.js";
 import { showBlocks, showHistory, showBans, showBlock } from "/static/admin-blocks.js";
 
 /** The signed-in profile (GET /v1/me), or null. */
@@ -154,30 +154,12 @@ async function showPortal(p) {
   await render();
 }
 
-/** Offers the demo staff accounts when the server runs in demo mode. */
+/** Offers the demo staff accounts when the server runs in demo mode (once). */
 let demoLoaded = false;
-async function loadDemo() {
+function loadDemo() {
   if (demoLoaded) return;
   demoLoaded = true;
-  let demo;
-  try {
-    demo = await api("/v1/demo");
-  } catch {
-    return; // 404: not a demo server
-  }
-  const staff = Array.isArray(demo?.staff) ? demo.staff : [];
-  if (!staff.length) return;
-  replace(
-    $("demo-buttons"),
-    staff.map((s) =>
-      el(
-        "button",
-        { type: "button", class: "secondary", dataset: { role: s.role }, onclick: () => signIn(s.token) },
-        `Sign in as ${s.name} (${s.role})`,
-      ),
-    ),
-  );
-  $("demo").hidden = false;
+  offerDemoStaff($("demo-buttons"), $("demo"), signIn);
 }
 
 async function signIn(token) {

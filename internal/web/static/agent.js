@@ -8,37 +8,7 @@
 // GET /v1/agent/conversations/{id}, POST .../{id}/messages,
 // POST .../{id}/disconnect.
 
-import { ApiError, api, el, replace, $, session, status, fail, duration, confirmDialog } from "/static/common.js";
-
-// ---- page styles -------------------------------------------------------------
-
-// The console's layout. The CSP forbids inline styles; a constructed
-// stylesheet is page code, not markup. (Candidates for common.css.)
-try {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(`
-    .agent-console { display: grid; gap: 16px; grid-template-columns: minmax(260px, 1fr) 2fr; align-items: start; }
-    .agent-console > .panel { margin: 0; min-width: 0; }
-    .panel-head { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
-    .panel-head h2, .queue-head h3 { margin: 0; }
-    .queue { border-top: 1px solid var(--line); padding: 8px 0; }
-    .queue-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; justify-content: space-between; }
-    .waiting-list { list-style: none; margin: 8px 0 0; padding: 0; font-size: 0.9rem; }
-    .waiting-list li { display: flex; justify-content: space-between; gap: 8px; padding: 2px 0; }
-    #transcript { min-height: 160px; max-height: 55vh; border: 1px solid var(--line); border-radius: var(--radius); margin: 12px 0; }
-    #composer textarea { width: 100%; resize: vertical; }
-    .small { font-size: 0.85rem; margin: 4px 0 0; }
-    #chat-switch { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 12px; }
-    #chat-switch button[aria-current="true"] { outline: 2px solid var(--accent); }
-    dialog.feedback { border: 1px solid var(--line); border-radius: var(--radius); width: min(560px, 94vw); max-height: 92vh; }
-    dialog.feedback select, dialog.feedback input[type="number"] { width: 100%; }
-    .field-error { color: var(--danger); font-weight: 600; margin: 4px 0; }
-    @media (max-width: 800px) { .agent-console { grid-template-columns: 1fr; } }
-  `);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-} catch {
-  // An old browser: the page still works with common.css alone.
-}
+import { ApiError, api, el, replace, $, session, status, fail, duration, confirmDialog, offerDemoStaff } from "/static/common.js";
 
 // ---- state -------------------------------------------------------------------
 
@@ -726,31 +696,12 @@ async function submitFeedback(ev) {
 
 // ---- session -----------------------------------------------------------------
 
+/** Offers the demo staff accounts when the server runs in demo mode (once). */
 let demoLoaded = false;
-
-/** Offers the demo staff accounts when the server runs in demo mode. */
-async function loadDemo() {
+function loadDemo() {
   if (demoLoaded) return;
   demoLoaded = true;
-  let demo;
-  try {
-    demo = await api("/v1/demo");
-  } catch {
-    return; // 404: not a demo server
-  }
-  const staff = Array.isArray(demo?.staff) ? demo.staff : [];
-  if (!staff.length) return;
-  replace(
-    $("demo-buttons"),
-    staff.map((s) =>
-      el(
-        "button",
-        { type: "button", class: "secondary", dataset: { role: s.role, email: s.email }, onclick: () => signIn(s.token) },
-        `Sign in as ${s.name} (${s.role})`,
-      ),
-    ),
-  );
-  $("demo").hidden = false;
+  offerDemoStaff($("demo-buttons"), $("demo"), signIn);
 }
 
 function showSignIn() {

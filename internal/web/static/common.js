@@ -89,6 +89,33 @@ export const session = {
   },
 };
 
+/**
+ * On a server in demo mode (GET /v1/demo answers 200), fills container
+ * with one "Sign in as NAME (role)" button per demo staff member, which
+ * calls signIn(token), and shows panel. Elsewhere (404) it does nothing.
+ */
+export async function offerDemoStaff(container, panel, signIn) {
+  let demo;
+  try {
+    demo = await api("/v1/demo");
+  } catch {
+    return; // 404: not a demo server
+  }
+  const staff = Array.isArray(demo?.staff) ? demo.staff : [];
+  if (!staff.length) return;
+  replace(
+    container,
+    staff.map((s) =>
+      el(
+        "button",
+        { type: "button", class: "secondary", dataset: { role: s.role, email: s.email }, onclick: () => signIn(s.token) },
+        `Sign in as ${s.name} (${s.role})`,
+      ),
+    ),
+  );
+  panel.hidden = false;
+}
+
 /** The rank of a role, to compare with atLeast. */
 const RANK = { agent: 1, supervisor: 2, admin: 3 };
 
