@@ -65,7 +65,7 @@ func (s *Server) agentViewConversation(w http.ResponseWriter, r *http.Request, p
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":          c.ID,
 		"channel":     c.Info.Channel,
-		"state":       visitorState(c, s.app.Clock()),
+		"state":       s.currentState(r.Context(), c),
 		"agent_email": c.Helpdesk.AgentEmail,
 		"user":        chatUserJSON{Authenticated: c.User.IsAuthenticated, UserID: c.User.UserID, Name: c.User.Name},
 		"messages":    transcript(c),
