@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
@@ -125,12 +124,6 @@ func (e *uiEnv) avMount(ctx context.Context, module, view, token, role string, p
 	evalJS[bool](e, ctx, js)
 }
 
-// avKey sends a key to the element matching sel (focused first).
-func (e *uiEnv) avKey(ctx context.Context, sel, key string) {
-	e.t.Helper()
-	e.do(ctx, "key on "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(key))
-}
-
 // avNoOverflow fails unless the page fits the viewport's width (wide
 // tables scroll inside their .table-wrap).
 func (e *uiEnv) avNoOverflow(ctx context.Context, what string) {
@@ -184,7 +177,7 @@ func TestAdminUserPageUnblock(t *testing.T) {
 	e.shot(ctx, "admin-user")
 
 	// The tabs by keyboard: arrows move the selection and focus.
-	e.avKey(ctx, "#user-blacklist-tab", kb.ArrowRight)
+	e.key(ctx, "#user-blacklist-tab", kb.ArrowRight)
 	e.waitJS(ctx, "the activity tab is selected and focused", `document.activeElement.id === "user-activity-tab" &&
 		document.getElementById("user-activity-tab").getAttribute("aria-selected") === "true" &&
 		document.getElementById("user-blacklist-panel").hidden && !document.getElementById("user-activity-panel").hidden`)
@@ -200,12 +193,12 @@ func TestAdminUserPageUnblock(t *testing.T) {
 			}
 		}
 	}
-	e.avKey(ctx, "#user-activity-tab", kb.ArrowLeft)
+	e.key(ctx, "#user-activity-tab", kb.ArrowLeft)
 	e.waitJS(ctx, "the blacklist tab is selected again", `document.activeElement.id === "user-blacklist-tab" &&
 		document.getElementById("user-blacklist-tab").getAttribute("aria-selected") === "true" && !document.getElementById("user-blacklist-panel").hidden`)
-	e.avKey(ctx, "#user-blacklist-tab", kb.End)
+	e.key(ctx, "#user-blacklist-tab", kb.End)
 	e.waitJS(ctx, "End selects the last tab", `document.activeElement.id === "user-activity-tab"`)
-	e.avKey(ctx, "#user-activity-tab", kb.Home)
+	e.key(ctx, "#user-activity-tab", kb.Home)
 	e.waitJS(ctx, "Home selects the first tab", `document.activeElement.id === "user-blacklist-tab"`)
 
 	// Cancelling changes nothing.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/chatflow/chatflow/internal/server"
@@ -56,12 +55,6 @@ func agentTake(e *uiEnv, ctx context.Context, queue string, want int) {
 	e.click(ctx, q+" button.take")
 	e.waitText(ctx, "#transcript", "I want an agent")
 	e.waitVisible(ctx, "#message")
-}
-
-// agentKey presses key (kb.Escape, ...) in ctx's page.
-func agentKey(e *uiEnv, ctx context.Context, key string) {
-	e.t.Helper()
-	e.do(ctx, "press key", chromedp.KeyEvent(key))
 }
 
 // agentFeedbackOpen reports whether the feedback dialog is open.
@@ -403,7 +396,7 @@ func TestAgentCancelFeedbackKeepsChat(t *testing.T) {
 	e.click(ctx, "#disconnect")
 	e.waitJS(ctx, "the feedback dialog is open", agentFeedbackOpen)
 	e.waitJS(ctx, "focus is in the dialog", `document.getElementById("feedback").contains(document.activeElement)`)
-	agentKey(e, ctx, kb.Escape)
+	e.key(ctx, "", kb.Escape)
 	e.waitJS(ctx, "the feedback dialog is closed", "!"+agentFeedbackOpen)
 	e.waitText(ctx, "#status", "Not sent")
 	if st, code := agentState(e, id); st != "agent_joined" {

@@ -294,6 +294,18 @@ func (e *uiEnv) typeKeys(ctx context.Context, sel, text string) {
 	e.do(ctx, "type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
+// key presses a key (a kb constant such as kb.Escape, or text) with real
+// key events: on the element matching sel, focused first, or on whatever
+// has the focus when sel is "".
+func (e *uiEnv) key(ctx context.Context, sel, key string) {
+	e.t.Helper()
+	if sel == "" {
+		e.do(ctx, "press a key", chromedp.KeyEvent(key))
+		return
+	}
+	e.do(ctx, "press a key on "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(key))
+}
+
 // waitVisible waits until an element matching sel is visible.
 func (e *uiEnv) waitVisible(ctx context.Context, sel string) {
 	e.t.Helper()
