@@ -396,6 +396,31 @@ func (e *uiEnv) confirm(ctx context.Context, ok bool, notes string) {
 	e.waitGone(ctx, "dialog.confirm")
 }
 
+// checkLabels fails unless every visible control of the page (and of an
+// open dialog) has an accessible name: a <label>, aria-label or
+// aria-labelledby for inputs, selects and textareas; text or aria-label
+// for buttons; text for links. where names the screen in the failure.
+func (e *uiEnv) checkLabels(ctx context.Context, where string) {
+	e.t.Helper()
+	unnamed := evalJS[[]string](e, ctx, `(() => {
+		const visible = (n) => !!(n.offsetWidth || n.offsetHeight || n.getClientRects().length);
+		const bad = [];
+		for (const n of document.querySelectorAll("input, select, textarea, button, a[href]")) {
+			if (!visible(n) || n.type === "hidden") continue;
+			let name = n.getAttribute("aria-label") || "";
+			const by = n.getAttribute("aria-labelledby");
+			if (by) name += by.split(/\s+/).map((id) => document.getElementById(id)?.textContent || "").join(" ");
+			if (n.labels) for (const l of n.labels) name += l.textContent;
+			if (n.matches("button, a")) name += n.textContent;
+			if (!name.trim()) bad.push(n.outerHTML.slice(0, 120));
+		}
+		return bad;
+	})()`)
+	for _, n := range unnamed {
+		e.t.Errorf("%s: a control has no accessible name: %s", where, n)
+	}
+}
+
 // text returns the text content of the first element matching sel.
 func (e *uiEnv) text(ctx context.Context, sel string) string {
 	e.t.Helper()

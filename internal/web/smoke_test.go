@@ -19,6 +19,8 @@ func TestPagesLoad(t *testing.T) {
 	for _, path := range []string{"/chat", "/agent", "/admin"} {
 		for _, ctx := range []context.Context{e.desktop(), e.phone()} {
 			e.open(ctx, path, "#main")
+			e.waitJS(ctx, "the page script ran", `document.readyState === "complete"`)
+			e.checkLabels(ctx, path)
 			title := evalJS[string](e, ctx, "document.title")
 			if !strings.Contains(title, "chatflow") {
 				t.Errorf("%s: title %q", path, title)

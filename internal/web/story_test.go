@@ -33,6 +33,7 @@ func storyAgentBlocks(e *uiEnv, agent, visitor context.Context, prefix string) {
 	e.fill(agent, "#fb-reason", "abusive_language")
 	e.fill(agent, "#fb-notes", "insulted-the-agent-7f3a")
 	e.click(agent, "#fb-period-1d")
+	e.checkLabels(agent, "the agent's feedback form")
 	e.shot(agent, prefix+"-3-agent-feedback")
 	e.click(agent, "#fb-submit")
 	e.confirm(agent, true, "")
@@ -50,6 +51,7 @@ func storyUnblock(e *uiEnv, admin context.Context, kind, prefix string) string {
 	e.click(admin, "#f-apply")
 	e.admWaitRows(admin, 1, `r.dataset.kind === "`+kind+`"`)
 	id := e.admRowIDs(admin)[0]
+	e.checkLabels(admin, "the active blocks")
 	e.shot(admin, prefix+"-5-admin-blocks")
 	e.click(admin, `#blocks-table tbody tr[data-id="`+id+`"] a`)
 	e.waitVisible(admin, "#block-details")
@@ -59,6 +61,7 @@ func storyUnblock(e *uiEnv, admin context.Context, kind, prefix string) string {
 			e.t.Errorf("block details lack %q:\n%s", want, details)
 		}
 	}
+	e.checkLabels(admin, "the block's details")
 	e.shot(admin, prefix+"-6-admin-details")
 	e.click(admin, "#act-unblock")
 	e.confirm(admin, true, "appeal accepted")
@@ -85,9 +88,11 @@ func TestStorySignedInVisitor(t *testing.T) {
 	e.waitText(visitor, "#transcript", "Hi Dana!")
 	say(e, visitor, "I want an agent")
 	e.waitText(visitor, "#transcript", queuedReply)
+	e.checkLabels(visitor, "the chat")
 	e.shot(visitor, "story-signed-in-1-chat-queued")
 
 	agentSignIn(e, agent)
+	e.checkLabels(agent, "the agent console")
 	storyAgentBlocks(e, agent, visitor, "story-signed-in")
 
 	checkBlocked(e, visitor)
