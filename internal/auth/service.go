@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -19,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/sortid"
 )
 
 // BootstrapAdminID is the ID of the principal of the bootstrap admin token.
@@ -78,7 +78,7 @@ type Service struct {
 	log   *zap.Logger
 	// bootstrap is the SHA-256 of the bootstrap admin token, or nil.
 	bootstrap []byte
-	lastID    atomic.Int64
+	ids       sortid.Generator
 }
 
 // New returns a Service over store.
@@ -197,25 +197,6 @@ func validateAccount(name, email string, role Role) (string, string, Role, error
 	return name, email, r, p.err()
 }
 
-// newID returns an account id that sorts by creation time: 8 bytes of
-// strictly increasing nanoseconds and 4 random bytes, in hex.
-func (s *Service) newID(now time.Time) string {
-	var n int64
-	for {
-		old := s.lastID.Load()
-		n = max(now.UnixNano(), old+1)
-		if s.lastID.CompareAndSwap(old, n) {
-			break
-		}
-	}
-	var buf [12]byte
-	for i := range 8 {
-		buf[i] = byte(uint64(n) >> (56 - 8*i))
-	}
-	_, _ = rand.Read(buf[8:]) // never fails since Go 1.24
-	return hex.EncodeToString(buf[:])
-}
-
 // newToken returns a fresh bearer token: 32 random bytes, base64url
 // without padding.
 func newToken() string {
@@ -255,7 +236,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor Principal, name, emai
 	for range maxWriteAttempts {
 		token := newToken()
 		a := &contextstore.Account{
-			ID: s.newID(now), Name: name, Email: email, Role: string(role),
+			ID: s.ids.New(now), Name: name, Email: email, Role: string(role),
 			TokenHash: hashToken(token), CreatedAt: now, CreatedBy: actor.actor(),
 		}
 		err := s.store.CreateAccount(ctx, a)

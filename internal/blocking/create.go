@@ -102,7 +102,7 @@ func (s *Service) Create(ctx context.Context, nb NewBlock) (*contextstore.Block,
 // (astronomically unlikely) collision.
 func (s *Service) insert(ctx context.Context, b *contextstore.Block) error {
 	for attempt := 0; ; attempt++ {
-		b.ID = s.newID(b.CreatedAt)
+		b.ID = s.ids.New(b.CreatedAt)
 		err := s.store.CreateBlock(ctx, b)
 		if err == nil {
 			if isBan(b.Kind) {

@@ -2,8 +2,6 @@ package blocking
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -17,6 +15,7 @@ import (
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/internal/ipban"
 	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/sortid"
 )
 
 // The channels a block can be limited to. A block without channels applies
@@ -121,7 +120,7 @@ type Service struct {
 	maintain  time.Duration
 	newTicker func(time.Duration) (<-chan time.Time, func())
 
-	lastID atomic.Int64 // UnixNano of the last generated id
+	ids sortid.Generator // block ids
 
 	// Query kinds of the hot path, allocated once (read-only).
 	userKind, convKind []contextstore.BlockKind
@@ -201,27 +200,6 @@ func (s *Service) Retention() time.Duration { return s.retention }
 func (s *Service) NeverBlock() []netip.Prefix { return slices.Clone(s.never) }
 
 func (s *Service) now() time.Time { return s.clock().UTC() }
-
-// newID returns an id that sorts by creation time: 16 hex digits of a
-// per-Service strictly increasing UnixNano (the clock, bumped by 1 ns when
-// it did not move, so ids of one Service never tie) and 8 hex digits from
-// crypto/rand, which keeps ids of different instances apart.
-func (s *Service) newID(now time.Time) string {
-	var n int64
-	for {
-		old := s.lastID.Load()
-		n = max(now.UnixNano(), old+1)
-		if s.lastID.CompareAndSwap(old, n) {
-			break
-		}
-	}
-	var buf [12]byte
-	for i := range 8 {
-		buf[i] = byte(uint64(n) >> (56 - 8*i))
-	}
-	_, _ = rand.Read(buf[8:]) // never fails since Go 1.24
-	return hex.EncodeToString(buf[:])
-}
 
 // audit appends an audit event. Audit events carry no personal data of the
 // blocked person (no user id, conversation id, IP, reason or notes): the
