@@ -227,9 +227,9 @@ func (s *Server) agentTake(w http.ResponseWriter, r *http.Request, p Principal) 
 	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "queue": q, "messages": transcript(c)})
 }
 
-// agentConversation loads the conversation of the path and checks that
-// p is the agent connected to it; it answers the error otherwise.
-func (s *Server) agentConversation(w http.ResponseWriter, r *http.Request, p Principal, action string) (*contextstore.Conversation, bool) {
+// pathConversation loads the conversation named by the path's {id}, or
+// answers 404 (unknown id) or the store's error and returns false.
+func (s *Server) pathConversation(w http.ResponseWriter, r *http.Request) (*contextstore.Conversation, bool) {
 	id := r.PathValue("id")
 	c, err := s.app.Store.GetConversation(r.Context(), id)
 	if errors.Is(err, contextstore.ErrNotFound) {
@@ -240,8 +240,18 @@ func (s *Server) agentConversation(w http.ResponseWriter, r *http.Request, p Pri
 		s.serviceError(w, r, "conversation", err)
 		return nil, false
 	}
+	return c, true
+}
+
+// agentConversation loads the conversation of the path and checks that
+// p is the agent connected to it; it answers the error otherwise.
+func (s *Server) agentConversation(w http.ResponseWriter, r *http.Request, p Principal, action string) (*contextstore.Conversation, bool) {
+	c, ok := s.pathConversation(w, r)
+	if !ok {
+		return nil, false
+	}
 	if !c.Helpdesk.AgentConnected {
-		problem(w, http.StatusConflict, "no agent connected", fmt.Sprintf("conversation %q has no agent connected; take it from its queue first", id))
+		problem(w, http.StatusConflict, "no agent connected", fmt.Sprintf("conversation %q has no agent connected; take it from its queue first", c.ID))
 		return nil, false
 	}
 	if c.Helpdesk.AgentEmail != p.Email && !p.Role.AtLeast(RoleSupervisor) {
@@ -439,10 +449,8 @@ func (s *Server) agentBlock(w http.ResponseWriter, r *http.Request, p Principal)
 		fieldProblem(w, http.StatusUnprocessableEntity, "invalid block", errs)
 		return
 	}
-	id := r.PathValue("id")
-	c, err := s.app.Store.GetConversation(r.Context(), id)
-	if err != nil {
-		s.serviceError(w, r, "conversation", fmt.Errorf("conversation %q: %w", id, err))
+	c, ok := s.pathConversation(w, r)
+	if !ok {
 		return
 	}
 	nb := blocking.NewBlock{

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -42,19 +41,13 @@ type chatUserJSON struct {
 // The agent connected to the conversation may read it, and any
 // supervisor or admin.
 func (s *Server) agentViewConversation(w http.ResponseWriter, r *http.Request, p Principal) {
-	id := r.PathValue("id")
-	c, err := s.app.Store.GetConversation(r.Context(), id)
-	if errors.Is(err, contextstore.ErrNotFound) {
-		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist", id))
-		return
-	}
-	if err != nil {
-		s.serviceError(w, r, "conversation", err)
+	c, ok := s.pathConversation(w, r)
+	if !ok {
 		return
 	}
 	if !p.Role.AtLeast(RoleSupervisor) {
 		if !c.Helpdesk.AgentConnected {
-			problem(w, http.StatusConflict, "no agent connected", fmt.Sprintf("conversation %q has no agent connected; take it from its queue first", id))
+			problem(w, http.StatusConflict, "no agent connected", fmt.Sprintf("conversation %q has no agent connected; take it from its queue first", c.ID))
 			return
 		}
 		if p.Email == "" || c.Helpdesk.AgentEmail != p.Email {
@@ -184,14 +177,8 @@ scan:
 // adminGetConversation answers one conversation's row with its whole
 // stored transcript (system lines included) and its block records.
 func (s *Server) adminGetConversation(w http.ResponseWriter, r *http.Request, _ Principal) {
-	id := r.PathValue("id")
-	c, err := s.app.Store.GetConversation(r.Context(), id)
-	if errors.Is(err, contextstore.ErrNotFound) {
-		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist", id))
-		return
-	}
-	if err != nil {
-		s.serviceError(w, r, "conversation", err)
+	c, ok := s.pathConversation(w, r)
+	if !ok {
 		return
 	}
 	row, err := s.conversationRow(r, c)

@@ -107,17 +107,12 @@ type stateEvent struct {
 // conversation every eventPoll and ends when the client goes away or the
 // conversation ends. Block reasons are never sent.
 func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
 	ctx := r.Context()
-	c, err := s.app.Store.GetConversation(ctx, id)
-	if errors.Is(err, contextstore.ErrNotFound) {
-		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist", id))
+	c, ok := s.pathConversation(w, r)
+	if !ok {
 		return
 	}
-	if err != nil {
-		s.turnError(w, r, err)
-		return
-	}
+	id := c.ID
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // the stream outlives the server's WriteTimeout
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -344,14 +344,8 @@ type message struct {
 // the bot's and the agent's messages — so a visitor sees what the agent
 // wrote. GET /v1/conversations/{id}/events pushes the agent's messages.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	c, err := s.app.Store.GetConversation(r.Context(), id)
-	if errors.Is(err, contextstore.ErrNotFound) {
-		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist", id))
-		return
-	}
-	if err != nil {
-		s.turnError(w, r, err)
+	c, ok := s.pathConversation(w, r)
+	if !ok {
 		return
 	}
 	out := make([]message, 0, len(c.Transcript))
@@ -361,7 +355,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, message{At: m.At.UTC().Format(time.RFC3339Nano), From: m.From, Text: m.Text})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "messages": out})
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "messages": out})
 }
 
 // turn runs one turn and counts it.
