@@ -3,36 +3,13 @@
 // (unblock, renew, edit), and the form for IP and range bans. Each view
 // is an async function(root, ctx) as admin.js calls it.
 
-import { ApiError, api, atLeast, el, replace, timeEl, duration, status, fail, confirmDialog } from "/static/common.js";
-import { words, downloadCSV } from "/static/admin-common.js";
+import { ApiError, api, atLeast, el, replace, timeEl, duration, status, fail, confirmDialog, words, dataTable } from "/static/common.js";
+import { downloadCSV } from "/static/admin-common.js";
 
 /** Rows of a page of the block lists. */
 export const PAGE_SIZE = 20;
 
-// What the server offers when /v1/me does not say (kept in step with
-// internal/blocking).
-const CATEGORIES = ["abusive_language", "spam", "harassment", "fraud", "terms_violation", "other"];
-const CHANNELS = ["live_chat", "contact_form", "call", "forum"];
-const PERIODS = [
-  { name: "1h", label: "1 hour" },
-  { name: "1d", label: "1 day" },
-  { name: "1w", label: "1 week" },
-  { name: "7d", label: "7 days" },
-  { name: "1m", label: "1 month (30 days)" },
-  { name: "permanent", label: "permanent" },
-];
-
 const KIND_LABEL = { user: "User", conversation: "Conversation", ip: "IP address", range: "IP range" };
-
-function categories(me) {
-  return Array.isArray(me?.reason_categories) && me.reason_categories.length ? me.reason_categories : CATEGORIES;
-}
-function channels(me) {
-  return Array.isArray(me?.channels) && me.channels.length ? me.channels : CHANNELS;
-}
-function periods(me) {
-  return Array.isArray(me?.periods) && me.periods.length ? me.periods : PERIODS;
-}
 
 /** The status as a badge: active, or ended (expired or lifted). */
 function statusBadge(b) {
@@ -84,7 +61,7 @@ function periodField(prefix, me, value = "1d") {
   const sel = select(
     `${prefix}-period`,
     "period",
-    [...periods(me).map((p) => ({ value: p.name, label: p.label })), { value: "custom", label: "Custom minutes…" }],
+    [...me.periods.map((p) => ({ value: p.name, label: p.label })), { value: "custom", label: "Custom minutes…" }],
     value,
   );
   sel.addEventListener("change", () => {
@@ -153,11 +130,11 @@ async function showList(root, ctx, which) {
   // Filters.
   const f = st.filters;
   const controls = {
-    reason_category: select("f-category", "reason_category", [{ value: "", label: "Any" }, ...categories(me).map((c) => ({ value: c, label: words(c) }))], f.reason_category || ""),
+    reason_category: select("f-category", "reason_category", [{ value: "", label: "Any" }, ...me.reason_categories.map((c) => ({ value: c, label: words(c) }))], f.reason_category || ""),
     from: el("input", { id: "f-from", name: "created_from", type: "date", value: f.from || "" }),
     to: el("input", { id: "f-to", name: "created_to", type: "date", value: f.to || "" }),
     created_by: el("input", { id: "f-agent", name: "created_by", type: "text", value: f.created_by || "", placeholder: "ann@acme.test", autocomplete: "off" }),
-    channel: select("f-channel", "channel", [{ value: "", label: "Any" }, ...channels(me).map((c) => ({ value: c, label: words(c) }))], f.channel || ""),
+    channel: select("f-channel", "channel", [{ value: "", label: "Any" }, ...me.channels.map((c) => ({ value: c, label: words(c) }))], f.channel || ""),
     kind: select("f-kind", "kind", [{ value: "", label: "Any" }, ...Object.entries(KIND_LABEL).map(([value, label]) => ({ value, label }))], f.kind || ""),
   };
   const filterForm = el(
@@ -336,16 +313,7 @@ async function showList(root, ctx, which) {
       el("h3", { id: "results-title" }, title),
       el("p", { id: "results-count", class: "muted" }, blocks.length ? `${blocks.length} block${blocks.length === 1 ? "" : "s"} shown.` : empty),
       blocks.length
-        ? el(
-            "div",
-            { class: "table-wrap" },
-            el(
-              "table",
-              { id: "blocks-table", "aria-labelledby": "results-title" },
-              el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
-              el("tbody", {}, rows),
-            ),
-          )
+        ? dataTable({ id: "blocks-table", "aria-labelledby": "results-title" }, cols, rows)
         : null,
       pager,
       searching
@@ -561,8 +529,8 @@ function drawBlock(root, ctx, b) {
 
   function editForm(close) {
     const me = ctx.me;
-    const cat = select("edit-category", "reason_category", categories(me).map((c) => ({ value: c, label: words(c) })), b.reason_category || "");
-    if (b.reason_category && !categories(me).includes(b.reason_category)) {
+    const cat = select("edit-category", "reason_category", me.reason_categories.map((c) => ({ value: c, label: words(c) })), b.reason_category || "");
+    if (b.reason_category && !me.reason_categories.includes(b.reason_category)) {
       cat.prepend(el("option", { value: b.reason_category, selected: true }, words(b.reason_category)));
     }
     const reason = el("input", { id: "edit-reason", name: "reason", type: "text", value: b.reason || "", maxlength: 1000 });
@@ -577,7 +545,7 @@ function drawBlock(root, ctx, b) {
       el(
         "div",
         { class: "choices" },
-        channels(me).map((c) => checkbox(`edit-ch-${c}`, "channels", c, words(c), allChannels || b.channels.includes(c))),
+        me.channels.map((c) => checkbox(`edit-ch-${c}`, "channels", c, words(c), allChannels || b.channels.includes(c))),
       ),
     );
     const chosen = () => [...form.querySelectorAll("input[name=channels]:checked")].map((n) => n.value);
@@ -622,7 +590,7 @@ function drawBlock(root, ctx, b) {
         return;
       }
       // Send the channels only when they changed (all ticked = as before when the block has none).
-      const before = allChannels ? channels(me) : b.channels;
+      const before = allChannels ? me.channels : b.channels;
       if (picked.length !== before.length || picked.some((c) => !before.includes(c))) body.channels = picked;
       if (permanent.checked) {
         if (b.until) body.until = "permanent";
@@ -695,10 +663,10 @@ export async function showBans(root, ctx) {
     "fieldset",
     {},
     el("legend", {}, "Channels"),
-    el("div", { class: "choices" }, channels(me).map((c) => checkbox(`ban-ch-${c}`, "channels", c, words(c), c === "live_chat"))),
+    el("div", { class: "choices" }, me.channels.map((c) => checkbox(`ban-ch-${c}`, "channels", c, words(c), c === "live_chat"))),
   );
   const per = periodField("ban", me, "1d");
-  const cat = select("ban-category", "reason_category", [{ value: "", label: "Choose…" }, ...categories(me).map((c) => ({ value: c, label: words(c) }))], "");
+  const cat = select("ban-category", "reason_category", [{ value: "", label: "Choose…" }, ...me.reason_categories.map((c) => ({ value: c, label: words(c) }))], "");
   cat.required = true;
   const notes = el("textarea", { id: "ban-notes", name: "notes", rows: 3, maxlength: 4000 });
   const allow = el("input", { type: "checkbox", id: "ban-allow", name: "allow" });

@@ -1,14 +1,7 @@
 // Helpers shared by the admin portal's views (admin-blocks.js,
-// admin-users.js, admin-conversations.js): labels, route links and CSV
-// downloads.
+// admin-users.js, admin-conversations.js): route links and CSV downloads.
 import { ApiError, el } from "/static/common.js";
 
-/** "abusive_language" → "Abusive language"; "" → "—". */
-export function words(s) {
-  if (!s) return "—";
-  const t = String(s).replace(/_/g, " ");
-  return t.charAt(0).toUpperCase() + t.slice(1);
-}
 
 /** A link to a hash route that navigates with ctx.go (a plain href, so it also opens in a new tab). */
 export function routeLink(ctx, hash, text, attrs = {}) {

@@ -3,8 +3,8 @@
 // one: its fields, its block records and its transcript. Each view is an
 // async function(root, ctx) as admin.js calls it.
 
-import { ApiError, api, el, replace, timeEl, status, fail } from "/static/common.js";
-import { words, routeLink, downloadCSV } from "/static/admin-common.js";
+import { ApiError, api, el, replace, timeEl, status, fail, words, dataTable } from "/static/common.js";
+import { routeLink, downloadCSV } from "/static/admin-common.js";
 
 /** Rows of a page of the list. */
 export const PAGE_SIZE = 20;
@@ -137,16 +137,7 @@ export async function showConversations(root, ctx) {
         list.length ? `${list.length} conversation${list.length === 1 ? "" : "s"} shown.` : "No conversation matches these filters.",
       ),
       list.length
-        ? el(
-            "div",
-            { class: "table-wrap" },
-            el(
-              "table",
-              { id: "conversations-table", "aria-labelledby": "conv-results-title" },
-              el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
-              el("tbody", {}, rows),
-            ),
-          )
+        ? dataTable({ id: "conversations-table", "aria-labelledby": "conv-results-title" }, cols, rows)
         : null,
       el(
         "nav",
@@ -232,16 +223,7 @@ function blockRecords(ctx, blocks) {
       ].map((v) => el("td", {}, v)),
     ),
   );
-  return el(
-    "div",
-    { class: "table-wrap" },
-    el(
-      "table",
-      { id: "conv-blocks-table", "aria-labelledby": "conv-blocks-title" },
-      el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
-      el("tbody", {}, rows),
-    ),
-  );
+  return dataTable({ id: "conv-blocks-table", "aria-labelledby": "conv-blocks-title" }, cols, rows);
 }
 
 function transcript(messages) {

@@ -3,8 +3,8 @@
 // (two tabs), and "Unblock user" for supervisors and admins when an entry
 // is active. A view is an async function(root, ctx) as admin.js calls it.
 
-import { ApiError, api, atLeast, el, replace, timeEl, duration, status, fail, confirmDialog } from "/static/common.js";
-import { words, routeLink } from "/static/admin-common.js";
+import { ApiError, api, atLeast, el, replace, timeEl, duration, status, fail, confirmDialog, words, dataTable } from "/static/common.js";
+import { routeLink } from "/static/admin-common.js";
 
 /** The lookup form, filled with id. */
 function lookupForm(ctx, id) {
@@ -74,16 +74,7 @@ function blacklistTable(ctx, list) {
     ];
     return el("tr", { dataset: { id: b.id, status: b.status } }, cells.map((c) => el("td", {}, c)));
   });
-  return el(
-    "div",
-    { class: "table-wrap" },
-    el(
-      "table",
-      { id: "blacklist-table", "aria-label": "Live Chat Blacklist entries" },
-      el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
-      el("tbody", {}, rows),
-    ),
-  );
+  return dataTable({ id: "blacklist-table", "aria-label": "Live Chat Blacklist entries" }, cols, rows);
 }
 
 /** The user's ChatActivityData as a details list, or "none". */

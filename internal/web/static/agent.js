@@ -8,7 +8,7 @@
 // GET /v1/agent/conversations/{id}, POST .../{id}/messages,
 // POST .../{id}/disconnect.
 
-import { ApiError, api, el, replace, $, session, status, fail, duration, confirmDialog, offerDemoStaff } from "/static/common.js";
+import { ApiError, api, el, replace, $, session, status, fail, duration, confirmDialog, offerDemoStaff, words } from "/static/common.js";
 
 // ---- state -------------------------------------------------------------------
 
@@ -25,25 +25,7 @@ const chats = new Map();
 /** The id of the chat shown in the chat panel, or "". */
 let active = "";
 
-/** Readable labels of the block reason categories. */
-const REASON_LABELS = {
-  abusive_language: "Abusive language",
-  spam: "Spam",
-  harassment: "Harassment",
-  fraud: "Fraud",
-  terms_violation: "Terms of service violation",
-  other: "Other",
-};
 
-/** Block periods when /v1/me has none (the server's presets). */
-const DEFAULT_PERIODS = [
-  { name: "1h", label: "1 hour" },
-  { name: "1d", label: "1 day" },
-  { name: "1w", label: "1 week" },
-  { name: "7d", label: "7 days" },
-  { name: "1m", label: "1 month (30 days)" },
-  { name: "permanent", label: "Permanent" },
-];
 
 function saveChats() {
   sessionStorage.setItem(CHATS_KEY, JSON.stringify([...chats.keys()]));
@@ -488,25 +470,19 @@ async function send(ev) {
 
 // ---- feedback (disconnect) ---------------------------------------------------
 
-/** The periods offered, from /v1/me. */
-function periods() {
-  const list = Array.isArray(me?.periods) && me.periods.length ? me.periods : DEFAULT_PERIODS;
-  return list.filter((p) => p && typeof p.name === "string");
-}
-
 function periodLabel(name) {
   if (name === "permanent") return "Permanent";
-  const p = periods().find((x) => x.name === name);
+  const p = me.periods.find((x) => x.name === name);
   return p?.label || name;
 }
 
 /** Fills the reason and period choices of the feedback form from /v1/me. */
 function buildFeedbackForm() {
-  const cats = Array.isArray(me?.reason_categories) && me.reason_categories.length ? me.reason_categories : Object.keys(REASON_LABELS);
+  const cats = me.reason_categories;
   replace(
     $("fb-reason"),
     el("option", { value: "" }, "Choose a reason…"),
-    cats.map((c) => el("option", { value: c }, REASON_LABELS[c] || c.replace(/_/g, " ").replace(/^./, (x) => x.toUpperCase()))),
+    cats.map((c) => el("option", { value: c }, words(c))),
   );
   const radio = (value, label, checked = false) =>
     el(
@@ -515,7 +491,7 @@ function buildFeedbackForm() {
       el("input", { type: "radio", id: `fb-period-${value}`, name: "period", value, checked }),
       label,
     );
-  const list = periods();
+  const list = me.periods;
   const presets = list.filter((p) => p.name !== "permanent");
   const def = presets.some((p) => p.name === "1d") ? "1d" : presets[0]?.name;
   replace(

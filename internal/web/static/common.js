@@ -156,6 +156,19 @@ function append(node, children) {
   }
 }
 
+/**
+ * A table in a horizontally scrolling wrapper (narrow screens): attrs
+ * are the <table>'s (id, aria-labelledby or aria-label), cols the column
+ * headings, rows the <tr> elements.
+ */
+export function dataTable(attrs, cols, rows) {
+  return el(
+    "div",
+    { class: "table-wrap" },
+    el("table", attrs, el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))), el("tbody", {}, rows)),
+  );
+}
+
 /** Replaces the children of node. */
 export function replace(node, ...children) {
   node.replaceChildren();
@@ -167,6 +180,13 @@ export function $(id) {
   const n = document.getElementById(id);
   if (!n) throw new Error(`page has no #${id}`);
   return n;
+}
+
+/** A readable label of an API value: "abusive_language" → "Abusive language"; "" → "—". */
+export function words(s) {
+  if (!s) return "—";
+  const t = String(s).replace(/_/g, " ");
+  return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
 // ---- dates -----------------------------------------------------------------
