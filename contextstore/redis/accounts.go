@@ -117,18 +117,25 @@ func (s *Store) CreateAccount(ctx context.Context, a *contextstore.Account) erro
 
 // readAccount returns an account and the JSON it was decoded from.
 func (s *Store) readAccount(ctx context.Context, id string) (*contextstore.Account, string, error) {
-	data, err := s.rdb.HGet(ctx, s.keys.accountData(), id).Result()
+	return readRecord(ctx, s, s.keys.accountData(), "account", id, decodeAccount)
+}
+
+// readRecord reads the JSON of record id (of kind "account", "block")
+// from the hash key and decodes it: ErrNotFound when it is absent, the
+// store's failure otherwise.
+func readRecord[T any](ctx context.Context, s *Store, key, kind, id string, decode func(id, data string) (*T, error)) (*T, string, error) {
+	data, err := s.rdb.HGet(ctx, key, id).Result()
 	if errors.Is(err, redis.Nil) {
-		return nil, "", fmt.Errorf("account %q: %w", id, contextstore.ErrNotFound)
+		return nil, "", fmt.Errorf("%s %q: %w", kind, id, contextstore.ErrNotFound)
 	}
 	if err != nil {
-		return nil, "", s.fail(fmt.Sprintf("redis: getting account %q", id), err)
+		return nil, "", s.fail(fmt.Sprintf("redis: getting %s %q", kind, id), err)
 	}
-	a, err := decodeAccount(id, data)
+	v, err := decode(id, data)
 	if err != nil {
 		return nil, "", err
 	}
-	return a, data, nil
+	return v, data, nil
 }
 
 // GetAccount implements contextstore.AccountStore.

@@ -78,18 +78,7 @@ func (s *Store) CreateBlock(ctx context.Context, b *contextstore.Block) error {
 
 // readBlock returns a block and the JSON it was decoded from.
 func (s *Store) readBlock(ctx context.Context, id string) (*contextstore.Block, string, error) {
-	data, err := s.rdb.HGet(ctx, s.keys.blockData(), id).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, "", fmt.Errorf("block %q: %w", id, contextstore.ErrNotFound)
-	}
-	if err != nil {
-		return nil, "", s.fail(fmt.Sprintf("redis: getting block %q", id), err)
-	}
-	b, err := decodeBlock(id, data)
-	if err != nil {
-		return nil, "", err
-	}
-	return b, data, nil
+	return readRecord(ctx, s, s.keys.blockData(), "block", id, decodeBlock)
 }
 
 func decodeBlock(id, data string) (*contextstore.Block, error) {
