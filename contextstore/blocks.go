@@ -67,6 +67,13 @@ type Block struct {
 	// after the retention period.
 	Purged bool `json:"Purged,omitempty"`
 
+	// Cause is the opaque key of what made the block (see
+	// BlockRequest.Cause); at most one block has a given non-empty Cause.
+	Cause string `json:"Cause,omitempty"`
+	// MarkSpam records that the conversations this block ends are marked
+	// as spam too.
+	MarkSpam bool `json:"MarkSpam,omitempty"`
+
 	// Version is incremented by every successful write (compare-and-swap).
 	Version int64 `json:"Version"`
 }
@@ -172,7 +179,10 @@ func (q *BlockQuery) Match(b *Block) bool {
 // BlockStore persists blocks and bans.
 type BlockStore interface {
 	// CreateBlock stores a new block (b.Version must be 0; it becomes 1).
-	// ErrAlreadyExists if the ID is taken.
+	// ErrAlreadyExists if the ID is taken; a *CauseTakenError (wrapping
+	// ErrAlreadyExists) naming the existing block if b.Cause is not empty
+	// and a block with the same Cause exists. The check and the write are
+	// one atomic step, so concurrent creates for one cause store one block.
 	CreateBlock(ctx context.Context, b *Block) error
 	// GetBlock returns a copy of a block, or ErrNotFound.
 	GetBlock(ctx context.Context, id string) (*Block, error)

@@ -56,9 +56,10 @@ func (c *Conversation) Clone() *Conversation {
 	if c.Processed != nil {
 		out.Processed = make([]ProcessedEvent, len(c.Processed))
 		for i, p := range c.Processed {
-			out.Processed[i] = ProcessedEvent{Key: p.Key, Replies: slices.Clone(p.Replies)}
+			out.Processed[i] = ProcessedEvent{Key: p.Key, Replies: slices.Clone(p.Replies), At: p.At}
 		}
 	}
+	out.Sanctions = slices.Clone(c.Sanctions)
 	return &out
 }
 

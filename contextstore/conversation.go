@@ -31,11 +31,15 @@ type Conversation struct {
 
 	// Transcript holds the most recent messages, oldest first.
 	Transcript []Message `json:"Transcript,omitempty"`
-	// Processed remembers the idempotency keys of the most recent inbound
-	// events with their replies, so a retried event is answered from here
-	// instead of being executed again. It is saved atomically with the rest
-	// of the context.
+	// Processed remembers the idempotency keys of the inbound events of
+	// the idempotency window (a period, 24 hours by default) with their
+	// replies, so a retried event is answered from here instead of being
+	// executed again. It is saved atomically with the rest of the context.
 	Processed []ProcessedEvent `json:"Processed,omitempty"`
+	// Sanctions are the ids of the blocks whose effects were applied to
+	// this conversation (the live chat ended, the queue left, the neutral
+	// message sent), so that applying a sanction again changes nothing.
+	Sanctions []string `json:"Sanctions,omitempty"`
 
 	CreatedAt time.Time `json:"CreatedAt"`
 	UpdatedAt time.Time `json:"UpdatedAt"`
@@ -51,14 +55,29 @@ type Cursor struct {
 // Message is one line of a transcript.
 type Message struct {
 	At   time.Time `json:"At"`
-	From string    `json:"From"` // "user", "bot", "agent" or "system"
+	From string    `json:"From"` // FromUser, FromBot, FromAgent, FromSystem or FromStaff
 	Text string    `json:"Text"`
 }
+
+// Senders of transcript messages (Message.From).
+const (
+	FromUser   = "user"
+	FromBot    = "bot"
+	FromAgent  = "agent"
+	FromSystem = "system"
+	// FromStaff lines are notes for staff only ("blocked by agent@… for
+	// 1 day"): no visitor view shows them.
+	FromStaff = "staff"
+)
 
 // ProcessedEvent records an inbound event that was executed.
 type ProcessedEvent struct {
 	Key     string   `json:"Key"`
 	Replies []string `json:"Replies,omitempty"`
+	// At is when the event was executed; the key is forgotten once At
+	// falls out of the idempotency window. Zero for records written
+	// before windows were timed: those are kept until a newer one ages.
+	At time.Time `json:"At,omitzero"`
 }
 
 // ConversationFilter selects conversations for List. Zero fields match all.

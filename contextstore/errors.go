@@ -17,3 +17,19 @@ var (
 	// did not take effect and may be retried.
 	ErrUnavailable = errors.New("store unavailable")
 )
+
+// CauseTakenError is returned by BlockStore.CreateBlock when a block was
+// already created for the same Block.Cause: ID names that block. It wraps
+// ErrAlreadyExists.
+type CauseTakenError struct {
+	Cause string
+	ID    string
+}
+
+// Error names the block that holds the cause.
+func (e *CauseTakenError) Error() string {
+	return "block " + e.ID + " was already created for this cause"
+}
+
+// Unwrap makes errors.Is(err, ErrAlreadyExists) true.
+func (e *CauseTakenError) Unwrap() error { return ErrAlreadyExists }

@@ -125,6 +125,15 @@ func createBlock(tx *bbolt.Tx, b *contextstore.Block, val []byte) error {
 	if bk.Get([]byte(b.ID)) != nil {
 		return fmt.Errorf("block %q: %w", b.ID, contextstore.ErrAlreadyExists)
 	}
+	if b.Cause != "" {
+		causes := tx.Bucket([]byte(bucketBlockCauses))
+		if id := causes.Get([]byte(b.Cause)); id != nil {
+			return &contextstore.CauseTakenError{Cause: b.Cause, ID: string(id)}
+		}
+		if err := causes.Put([]byte(b.Cause), []byte(b.ID)); err != nil {
+			return err
+		}
+	}
 	if err := bk.Put([]byte(b.ID), val); err != nil {
 		return err
 	}
@@ -204,6 +213,11 @@ func (s *Store) DeleteBlock(ctx context.Context, id string) error {
 		}
 		if err := bk.Delete([]byte(id)); err != nil {
 			return err
+		}
+		if cur.Cause != "" {
+			if err := tx.Bucket([]byte(bucketBlockCauses)).Delete([]byte(cur.Cause)); err != nil {
+				return err
+			}
 		}
 		if err := reindex(tx, id, cur, nil); err != nil {
 			return err

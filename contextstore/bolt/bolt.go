@@ -26,6 +26,7 @@ const (
 	bucketBlocksByIP    = "blocks_by_ip"
 	bucketBlocksByConv  = "blocks_by_conversation"
 	bucketBlocksByKind  = "blocks_by_kind"
+	bucketBlockCauses   = "block_causes"
 	bucketAudit         = "audit"
 	bucketQueues        = "queues"
 	bucketQueueMembers  = "queue_members"
@@ -44,7 +45,7 @@ const (
 func allBuckets() []string {
 	return []string{
 		bucketConversations, bucketActivity,
-		bucketBlocks, bucketBlocksByUser, bucketBlocksByIP, bucketBlocksByConv, bucketBlocksByKind,
+		bucketBlocks, bucketBlocksByUser, bucketBlocksByIP, bucketBlocksByConv, bucketBlocksByKind, bucketBlockCauses,
 		bucketAudit, bucketQueues, bucketQueueMembers, bucketMeta,
 	}
 }

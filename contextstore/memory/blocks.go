@@ -41,8 +41,14 @@ func (s *Store) CreateBlock(ctx context.Context, b *contextstore.Block) error {
 	if _, ok := s.blocks[b.ID]; ok {
 		return fmt.Errorf("block %q: %w", b.ID, contextstore.ErrAlreadyExists)
 	}
+	if id, ok := s.causes[b.Cause]; ok && b.Cause != "" {
+		return &contextstore.CauseTakenError{Cause: b.Cause, ID: id}
+	}
 	cp.Version = 1
 	s.blocks[b.ID] = cp
+	if b.Cause != "" {
+		s.causes[b.Cause] = b.ID
+	}
 	s.blockIDs = insertID(s.blockIDs, b.ID)
 	if isBan(b.Kind) {
 		s.bansVersion++
@@ -129,6 +135,9 @@ func (s *Store) DeleteBlock(ctx context.Context, id string) error {
 		return nil
 	}
 	delete(s.blocks, id)
+	if b.Cause != "" {
+		delete(s.causes, b.Cause)
+	}
 	s.blockIDs = removeID(s.blockIDs, id)
 	if isBan(b.Kind) {
 		s.bansVersion++

@@ -58,6 +58,7 @@ func cloneConversation(c *contextstore.Conversation) *contextstore.Conversation 
 	}
 	cp.Transcript = cloneSpare(c.Transcript)
 	cp.Processed = box.cloneProcessed(c.Processed, spare)
+	cp.Sanctions = slices.Clone(c.Sanctions)
 	return cp
 }
 
@@ -99,6 +100,10 @@ func storableConversation(c, prev *contextstore.Conversation) (*contextstore.Con
 	// Processed is copied, never shared: an inline copy is free, and
 	// sharing one would keep the whole box of the old record alive.
 	cp.Processed = box.cloneProcessed(c.Processed, 0)
+	for i := range cp.Processed {
+		cp.Processed[i].At = cp.Processed[i].At.Round(0)
+	}
+	cp.Sanctions = slices.Clone(c.Sanctions)
 	return cp, nil
 }
 

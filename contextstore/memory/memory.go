@@ -24,6 +24,7 @@ type Store struct {
 	blocks      map[string]*contextstore.Block
 	blockIDs    []string // sorted
 	bansVersion int64
+	causes      map[string]string // Block.Cause -> block id
 
 	audit    []*contextstore.AuditEvent // sorted by ID, equal IDs in append order
 	auditSeq int64
@@ -42,6 +43,7 @@ func New() *Store {
 		convs:    map[string]*contextstore.Conversation{},
 		activity: map[string]*contextstore.ChatActivityData{},
 		blocks:   map[string]*contextstore.Block{},
+		causes:   map[string]string{},
 		queues:   map[string][]contextstore.QueueEntry{},
 		queued:   map[string]map[string]bool{},
 		accounts: newAccountTable(),

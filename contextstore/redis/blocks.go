@@ -39,9 +39,9 @@ func (s *Store) indexKeys(b *contextstore.Block) []string {
 }
 
 // writeBlock runs blockWriteScript.
-func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string, oldIdx, newIdx []string, ban bool) (string, error) {
-	keys := make([]string, 0, 4+len(oldIdx)+len(newIdx))
-	keys = append(keys, s.keys.blockData(), s.keys.blockIDs(), s.keys.bansVersion(), s.keys.blockClaim(rand.Text()))
+func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string, oldIdx, newIdx []string, ban bool, cause string) (string, error) {
+	keys := make([]string, 0, 5+len(oldIdx)+len(newIdx))
+	keys = append(keys, s.keys.blockData(), s.keys.blockIDs(), s.keys.bansVersion(), s.keys.blockClaim(rand.Text()), s.keys.blockCauses())
 	keys = append(keys, oldIdx...)
 	keys = append(keys, newIdx...)
 	banArg := "0"
@@ -49,7 +49,7 @@ func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string,
 		banArg = "1"
 	}
 	return blockWriteScript.Run(ctx, s.rdb, keys,
-		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel()).Text()
+		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel(), cause).Text()
 }
 
 // CreateBlock implements contextstore.BlockStore: one round trip (a script
@@ -65,12 +65,15 @@ func (s *Store) CreateBlock(ctx context.Context, b *contextstore.Block) error {
 	if err != nil {
 		return fmt.Errorf("redis: encoding block %q: %w", b.ID, err)
 	}
-	res, err := s.writeBlock(ctx, "c", b.ID, "", string(data), nil, s.indexKeys(b), isBan(b.Kind))
+	res, err := s.writeBlock(ctx, "c", b.ID, "", string(data), nil, s.indexKeys(b), isBan(b.Kind), b.Cause)
 	if err != nil {
 		return s.fail(fmt.Sprintf("redis: creating block %q", b.ID), err)
 	}
 	if res == "exists" {
 		return fmt.Errorf("block %q: %w", b.ID, contextstore.ErrAlreadyExists)
+	}
+	if holder, ok := strings.CutPrefix(res, "cause:"); ok {
+		return &contextstore.CauseTakenError{Cause: b.Cause, ID: holder}
 	}
 	b.Version = 1
 	return nil
@@ -115,7 +118,7 @@ func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
 			return fmt.Errorf("block %q at version %d (stored: %d): %w", b.ID, b.Version, cur.Version, contextstore.ErrVersionConflict)
 		}
 		res, err := s.writeBlock(ctx, "u", b.ID, curJSON, string(data),
-			s.indexKeys(cur), s.indexKeys(b), isBan(b.Kind) || isBan(cur.Kind))
+			s.indexKeys(cur), s.indexKeys(b), isBan(b.Kind) || isBan(cur.Kind), "")
 		if err != nil {
 			return s.fail(fmt.Sprintf("redis: updating block %q", b.ID), err)
 		}
@@ -142,7 +145,7 @@ func (s *Store) DeleteBlock(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		res, err := s.writeBlock(ctx, "d", id, curJSON, "", s.indexKeys(cur), nil, isBan(cur.Kind))
+		res, err := s.writeBlock(ctx, "d", id, curJSON, "", s.indexKeys(cur), nil, isBan(cur.Kind), cur.Cause)
 		if err != nil {
 			return s.fail(fmt.Sprintf("redis: deleting block %q", id), err)
 		}

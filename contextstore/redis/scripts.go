@@ -74,8 +74,9 @@ return #old
 //	KEYS[2] ids: sorted set of all block ids (score 0)
 //	KEYS[3] bans version counter
 //	KEYS[4] a claim key unique to this write (see below)
-//	KEYS[5 .. 4+nOld]           index sets to remove the id from
-//	KEYS[5+nOld .. 4+nOld+nNew] index sets to add the id to
+//	KEYS[5] causes: hash Block.Cause -> block id
+//	KEYS[6 .. 5+nOld]           index sets to remove the id from
+//	KEYS[6+nOld .. 5+nOld+nNew] index sets to add the id to
 //	ARGV[1] op: "c" create, "u" update, "d" delete
 //	ARGV[2] block id
 //	ARGV[3] the JSON the writer read (u and d): the write happens only if
@@ -85,8 +86,11 @@ return #old
 //	ARGV[5] nOld, ARGV[6] nNew
 //	ARGV[7] "1" when an IP or range ban changes
 //	ARGV[8] the pub/sub channel for ban changes
+//	ARGV[9] the block's cause ("" for none): a create refuses a cause that
+//	        another block holds and records it; a delete releases it
 //
-// It returns "ok", "exists" (create of a taken id), "missing" (update of a
+// It returns "ok", "exists" (create of a taken id), "cause:<id>" (create
+// with a cause block <id> already holds), "missing" (update of a
 // missing block) or "stale" (the stored JSON changed since the writer read
 // it: read again and retry). A successful write leaves the claim key for a
 // minute, so that a resent script (go-redis resends a command whose reply
@@ -98,6 +102,11 @@ local nOld, nNew = tonumber(ARGV[5]), tonumber(ARGV[6])
 local cur = redis.call('HGET', KEYS[1], id)
 if op == 'c' then
   if cur then return 'exists' end
+  if ARGV[9] ~= '' then
+    local holder = redis.call('HGET', KEYS[5], ARGV[9])
+    if holder then return 'cause:' .. holder end
+    redis.call('HSET', KEYS[5], ARGV[9], id)
+  end
 elseif op == 'u' then
   if not cur then return 'missing' end
   if cur ~= ARGV[3] then return 'stale' end
@@ -106,16 +115,17 @@ else
   if cur ~= ARGV[3] then return 'stale' end
 end
 for i = 1, nOld do
-  redis.call('ZREM', KEYS[4 + i], id)
+  redis.call('ZREM', KEYS[5 + i], id)
 end
 if op == 'd' then
+  if ARGV[9] ~= '' then redis.call('HDEL', KEYS[5], ARGV[9]) end
   redis.call('HDEL', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
 else
   redis.call('HSET', KEYS[1], id, ARGV[4])
   redis.call('ZADD', KEYS[2], 0, id)
   for i = 1, nNew do
-    redis.call('ZADD', KEYS[4 + nOld + i], 0, id)
+    redis.call('ZADD', KEYS[5 + nOld + i], 0, id)
   end
 end
 if ARGV[7] == '1' then

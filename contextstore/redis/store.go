@@ -246,6 +246,7 @@ func (k keys) blocksByKind(kind contextstore.BlockKind) string {
 	return k.prefix + "{blocks}:kind:" + string(kind)
 }
 func (k keys) blockClaim(token string) string { return k.prefix + "{blocks}:claim:" + token }
+func (k keys) blockCauses() string            { return k.prefix + "{blocks}:causes" }
 func (k keys) bansChannel() string            { return k.prefix + "bans" }
 
 func (k keys) auditLog() string               { return k.prefix + "{audit}:log" }

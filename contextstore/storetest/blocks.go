@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +35,7 @@ func sampleBlock(id string) *contextstore.Block {
 		HitCount:       12,
 		LastHitAt:      tp(t0.Add(30 * time.Minute)),
 		Purged:         true,
+		MarkSpam:       true,
 	}
 }
 
@@ -105,6 +109,66 @@ func testBlocks(t *testing.T, newStore func(t *testing.T) contextstore.Store) {
 			t.Fatalf("a failed create changed the caller's Version to %d", dup.Version)
 		}
 		requireEqual(t, "block after a duplicate create", blockVersion(sampleBlock("b1"), 1), mustGetBlock(t, s, "b1"))
+	})
+
+	t.Run("OneBlockPerCause", func(t *testing.T) {
+		s := newStore(t)
+		first := sampleBlock("b1")
+		first.Cause = "conv-1/key-1/step-block"
+		mustCreateBlock(t, s, first)
+		dup := sampleBlock("b2")
+		dup.Cause = first.Cause
+		err := s.CreateBlock(t.Context(), dup)
+		wantErr(t, "CreateBlock with a taken cause", err, contextstore.ErrAlreadyExists)
+		var ct *contextstore.CauseTakenError
+		if !errors.As(err, &ct) || ct.ID != "b1" || ct.Cause != first.Cause {
+			t.Fatalf("CreateBlock with a taken cause: %v (%#v), want a *CauseTakenError naming b1", err, ct)
+		}
+		if _, err := s.GetBlock(t.Context(), "b2"); !errors.Is(err, contextstore.ErrNotFound) {
+			t.Fatalf("the refused block was stored: GetBlock(b2) = %v", err)
+		}
+		other := sampleBlock("b3")
+		other.Cause = "conv-1/key-2/step-block"
+		mustCreateBlock(t, s, other)
+		uncaused := sampleBlock("b4") // no cause: never deduplicated
+		mustCreateBlock(t, s, uncaused)
+		mustCreateBlock(t, s, sampleBlock("b5"))
+		// Deleting the holder releases the cause.
+		noErr(t, "DeleteBlock", s.DeleteBlock(t.Context(), "b1"))
+		again := sampleBlock("b6")
+		again.Cause = first.Cause
+		mustCreateBlock(t, s, again)
+	})
+
+	t.Run("ConcurrentCreatesOfOneCause", func(t *testing.T) {
+		s := newStore(t)
+		const n = 8
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				b := sampleBlock(fmt.Sprintf("c%d", i))
+				b.Cause = "the-one-cause"
+				errs <- s.CreateBlock(t.Context(), b)
+			})
+		}
+		wg.Wait()
+		close(errs)
+		ok := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, contextstore.ErrAlreadyExists):
+			default:
+				t.Fatalf("concurrent CreateBlock: %v", err)
+			}
+		}
+		all, err := s.ListBlocks(t.Context(), contextstore.BlockQuery{})
+		noErr(t, "ListBlocks", err)
+		if ok != 1 || len(all) != 1 {
+			t.Fatalf("%d concurrent creates of one cause: %d succeeded, %d stored; want 1 and 1", n, ok, len(all))
+		}
 	})
 
 	t.Run("EmptyIDRejected", func(t *testing.T) {

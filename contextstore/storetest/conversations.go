@@ -47,10 +47,11 @@ func sampleConversation(id string) *contextstore.Conversation {
 			{At: t0.Add(time.Second), From: "bot", Text: "hi, how can I help?"},
 		},
 		Processed: []contextstore.ProcessedEvent{
-			{Key: "msg-1", Replies: []string{"hi, how can I help?"}},
+			{Key: "msg-1", Replies: []string{"hi, how can I help?"}, At: t0},
 			{Key: "msg-2"},
-			{Key: "msg-3", Replies: []string{"one", "two"}},
+			{Key: "msg-3", Replies: []string{"one", "two"}, At: t0.Add(time.Second)},
 		},
+		Sanctions: []string{"blk-1", "blk-2"},
 		CreatedAt: t0,
 		UpdatedAt: t0.Add(time.Second),
 	}
