@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/events"
 )
 
 // Edit changes some fields of a block; nil fields are left as they are.
@@ -37,7 +38,7 @@ type Edit struct {
 // notes with the time and the actor.
 func (s *Service) Renew(ctx context.Context, id string, p Period, actor, notes string) (*contextstore.Block, error) {
 	var pr problems
-	if msg := p.problem(); msg != "" {
+	if msg := p.Problem(); msg != "" {
 		pr.add("period", msg)
 	}
 	actor = checkActor(&pr, actor)
@@ -62,11 +63,14 @@ func (s *Service) Renew(ctx context.Context, id string, p Period, actor, notes s
 		return nil, err
 	}
 	s.log.Info("block renewed", zap.String("block", b.ID), zap.String("until", untilText(b.Until)), zap.String("actor", actor))
-	return b, errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionRenew, actor, b, map[string]string{
+	details := map[string]string{
 		"previous_until": untilText(prev),
 		"until":          untilText(b.Until),
 		"period":         p.String(),
-	}))
+	}
+	err = errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionRenew, actor, b, details))
+	s.publish(ctx, events.BlockRenewed, now, actor, b, "", details)
+	return b, err
 }
 
 // Edit changes the reason, notes, channels or end of a block. Every problem
@@ -155,7 +159,9 @@ func (s *Service) Edit(ctx context.Context, id string, e Edit, actor string) (*c
 	if e.Until != nil || e.Permanent {
 		details["until"] = untilText(b.Until)
 	}
-	return b, errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionEdit, actor, b, details))
+	err = errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionEdit, actor, b, details))
+	s.publish(ctx, events.BlockEdited, now, actor, b, "", details)
+	return b, err
 }
 
 // Lift ends an active block now (expire early / unblock), recording who
@@ -180,7 +186,18 @@ func (s *Service) Lift(ctx context.Context, id, actor, notes string) (*contextst
 	if err != nil {
 		return nil, err
 	}
-	return b, errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionLift, actor, b, nil))
+	err = errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionLift, actor, b, nil))
+	s.publishLift(ctx, now, actor, b, nil)
+	return b, err
+}
+
+// publishLift publishes block.lifted, or ban.lifted for an IP or range ban.
+func (s *Service) publishLift(ctx context.Context, now time.Time, actor string, b *contextstore.Block, details map[string]string) {
+	typ := events.BlockLifted
+	if isBan(b.Kind) {
+		typ = events.BanLifted
+	}
+	s.publish(ctx, typ, now, actor, b, "", details)
 }
 
 func (s *Service) lift(ctx context.Context, id, actor, notes string) (*contextstore.Block, time.Time, error) {
@@ -273,7 +290,9 @@ func (s *Service) liftAll(ctx context.Context, q contextstore.BlockQuery, actor,
 			continue
 		}
 		lifted++
-		errs = append(errs, s.audit(ctx, now, ActionLift, actor, lb, map[string]string{"source": source}))
+		details := map[string]string{"source": source}
+		errs = append(errs, s.audit(ctx, now, ActionLift, actor, lb, details))
+		s.publishLift(ctx, now, actor, lb, details)
 	}
 	return lifted, errs
 }
@@ -335,16 +354,13 @@ func (s *Service) modify(ctx context.Context, id, verb string, change bool, fn f
 	return nil, time.Time{}, fmt.Errorf("%s block %s: gave up after %d attempts: %w", verb, id, casAttempts, contextstore.ErrVersionConflict)
 }
 
-// afterChange brings the entities that mirror a block in line with the
-// block records: the user's ChatActivityData for a user block, the
-// conversation context for a conversation block. Errors wrap
-// ErrIncomplete.
+// afterChange brings the user's ChatActivityData in line with the user's
+// block records after a change of a user block. (Conversation blocks are
+// mirrored in the conversation context by the sanctions pipeline, through
+// the executor: see ConversationUntil.) Errors wrap ErrIncomplete.
 func (s *Service) afterChange(ctx context.Context, b *contextstore.Block, now time.Time) error {
-	switch b.Kind {
-	case contextstore.KindUser:
+	if b.Kind == contextstore.KindUser {
 		return s.syncActivity(ctx, b.UserID, now)
-	case contextstore.KindConversation:
-		return s.syncConversation(ctx, b.ConversationID, now)
 	}
 	return nil
 }
@@ -450,45 +466,22 @@ func (s *Service) updateActivity(ctx context.Context, userID string, fn func(*co
 	return nil, fmt.Errorf("gave up after %d attempts: %w", casAttempts, contextstore.ErrVersionConflict)
 }
 
-// syncConversation sets ConversationInfo.LiveChatBlockedUntil of the
-// conversation to the end of its active live-chat conversation blocks
-// (PermanentUntil for a permanent one), or to null when none remains. A
-// conversation that is no longer stored is left alone.
-func (s *Service) syncConversation(ctx context.Context, convID string, now time.Time) error {
-	best, err := s.liveChatEnd(ctx, contextstore.BlockQuery{Kinds: []contextstore.BlockKind{contextstore.KindConversation}, ConversationID: convID}, now)
-	if err != nil {
-		return fmt.Errorf("updating the context of conversation %s: %w: %w", convID, ErrIncomplete, err)
+// ConversationUntil returns what ConversationInfo.LiveChatBlockedUntil of
+// a conversation should hold according to its conversation block records:
+// the end of the active live-chat one ending last (PermanentUntil for a
+// permanent one), or nil when none is active. The sanctions pipeline
+// writes it into the context, through the executor, after an admin
+// creates, renews, edits or lifts a conversation block.
+func (s *Service) ConversationUntil(ctx context.Context, convID string) (*time.Time, error) {
+	best, err := s.liveChatEnd(ctx, contextstore.BlockQuery{Kinds: s.convKind, ConversationID: convID}, s.now())
+	if err != nil || best == nil {
+		return nil, err
 	}
-	var want *time.Time
-	if best != nil {
-		u := PermanentUntil()
-		if best.Until != nil {
-			u = *best.Until
-		}
-		want = &u
+	u := PermanentUntil()
+	if best.Until != nil {
+		u = *best.Until
 	}
-	for range casAttempts {
-		c, err := s.store.GetConversation(ctx, convID)
-		switch {
-		case errors.Is(err, contextstore.ErrNotFound):
-			return nil
-		case err != nil:
-			return fmt.Errorf("updating the context of conversation %s: %w: %w", convID, ErrIncomplete, err)
-		}
-		if timeEq(c.Info.LiveChatBlockedUntil, want) {
-			return nil
-		}
-		c.Info.LiveChatBlockedUntil = want
-		err = s.store.PutConversation(ctx, c)
-		if err == nil {
-			s.log.Info("conversation context updated", zap.String("conversation", convID), zap.String("until", untilOrNull(want)))
-			return nil
-		}
-		if !errors.Is(err, contextstore.ErrVersionConflict) {
-			return fmt.Errorf("updating the context of conversation %s: %w: %w", convID, ErrIncomplete, err)
-		}
-	}
-	return fmt.Errorf("updating the context of conversation %s: %w: gave up after %d attempts: %w", convID, ErrIncomplete, casAttempts, contextstore.ErrVersionConflict)
+	return &u, nil
 }
 
 func untilOrNull(t *time.Time) string {

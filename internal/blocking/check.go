@@ -28,11 +28,41 @@ type Subject struct {
 	IP netip.Addr
 	// Channel is the channel of the event, one of Channels(); required.
 	Channel string
+	// ContextUntil is the conversation context's
+	// ConversationInfo.LiveChatBlockedUntil: an anonymous user's block,
+	// which lives in the context (so that a flow can lift it there). It
+	// bars the live_chat channel while it is later than now.
+	ContextUntil *time.Time
+}
+
+// SubjectOf returns the subject of conversation c on channel: its
+// authenticated user (never an unverified id), the visitor's IP, and the
+// anonymous block of its context. The conversation's block records are
+// not consulted: for anonymous users the context is the source of truth,
+// which the sanctions pipeline keeps in line with the records.
+func SubjectOf(c *contextstore.Conversation, channel string) Subject {
+	sub := Subject{Channel: channel, ContextUntil: c.Info.LiveChatBlockedUntil}
+	if c.User.IsAuthenticated {
+		sub.UserID = c.User.UserID
+	}
+	if ip, err := netip.ParseAddr(c.Info.VisitorIP); err == nil {
+		sub.IP = ip.Unmap()
+	}
+	return sub
+}
+
+// DecideConversation is Check of SubjectOf(c, channel): is the visitor of
+// c barred from channel now, and by which sanction. It is the one answer
+// every caller uses (ConnectToHelpdeskAgent, the queue, the visitor's
+// event stream, the agent's view, the conversation lists and CSV).
+func (s *Service) DecideConversation(ctx context.Context, c *contextstore.Conversation, channel string) (Decision, error) {
+	return s.Check(ctx, SubjectOf(c, channel))
 }
 
 // Decision is the outcome of Check. The zero Decision means not blocked.
 // None of it may be shown to the customer.
 type Decision struct {
+	// Blocked says the subject is barred from the channel now.
 	Blocked bool
 	// BlockID is the block that decided (also the ban table entry id).
 	BlockID string
@@ -41,11 +71,17 @@ type Decision struct {
 	Kind contextstore.BlockKind
 	// Until is when the deciding block ends; zero for a permanent one.
 	Until time.Time
+	// Permanent is set when the deciding block has no end (an anonymous
+	// block mirrored as PermanentUntil counts as permanent).
+	Permanent bool
 }
 
-// Check decides whether the subject is blocked on its channel now. It is
-// the hot path, in this order, stopping at the first block found:
+// Check decides whether the subject is barred from its channel now: it is
+// the one owner of that answer. It is the hot path, in this order,
+// stopping at the first block found:
 //
+//  0. the anonymous block of the conversation context (ContextUntil, for
+//     live_chat; no I/O);
 //  1. an active user block of UserID (one store query, Limit 1);
 //  2. an active conversation block record of ConversationID (same);
 //  3. the in-memory IP ban table for IP: exact IP bans and ranges
@@ -64,6 +100,13 @@ func (s *Service) Check(ctx context.Context, sub Subject) (Decision, error) {
 		return Decision{}, problems{{Field: "channel", Message: fmt.Sprintf("unknown channel %q; use %s", sub.Channel, strings.Join(Channels(), ", "))}}.err()
 	}
 	now := s.now()
+	if sub.Channel == ChannelLiveChat && contextstore.IsActiveAt(sub.ContextUntil, now) {
+		d := Decision{Blocked: true, Kind: contextstore.KindConversation, Until: sub.ContextUntil.UTC()}
+		if !d.Until.Before(PermanentUntil()) {
+			d.Until, d.Permanent = time.Time{}, true
+		}
+		return d, nil
+	}
 	if sub.UserID != "" {
 		d, err := s.checkStore(ctx, contextstore.BlockQuery{Kinds: s.userKind, UserID: sub.UserID}, sub.Channel, now)
 		if err != nil || d.Blocked {
@@ -87,7 +130,7 @@ func (s *Service) Check(ctx context.Context, sub Subject) (Decision, error) {
 	if !banned {
 		return Decision{}, nil
 	}
-	d := Decision{Blocked: true, BlockID: e.ID, Kind: snap.kinds[e.ID]}
+	d := Decision{Blocked: true, BlockID: e.ID, Kind: snap.kinds[e.ID], Permanent: e.Until == nil}
 	if e.Until != nil {
 		d.Until = *e.Until
 	}
@@ -107,7 +150,7 @@ func (s *Service) checkStore(ctx context.Context, q contextstore.BlockQuery, cha
 		return Decision{}, nil
 	}
 	b := list[0]
-	d := Decision{Blocked: true, BlockID: b.ID, Kind: b.Kind}
+	d := Decision{Blocked: true, BlockID: b.ID, Kind: b.Kind, Permanent: b.Until == nil}
 	if b.Until != nil {
 		d.Until = *b.Until
 	}

@@ -2,6 +2,8 @@ package blocking
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -12,90 +14,159 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/events"
 	"github.com/chatflow/chatflow/internal/ipban"
 	"github.com/chatflow/chatflow/internal/privacy"
 )
 
-// NewBlock is an admin's request for a block or ban (Create).
-type NewBlock struct {
-	// Kind is what the block is keyed by. Empty: inferred when exactly
-	// one of UserID, ConversationID, IP and Range is set.
-	Kind contextstore.BlockKind
-	// UserID is the subject of a KindUser block; on other kinds it may
-	// name the contact the ban was given to, for the record.
-	UserID string
-	// ConversationID is the subject of a KindConversation block; on other
-	// kinds it may name the conversation the block was given in.
-	ConversationID string
-	// IP is the address of a KindIP ban ("203.0.113.7", "2001:db8::1").
-	// It is stored encrypted, with a keyed hash for lookups.
-	IP string
-	// Range is the network of a KindRange ban: CIDR ("203.0.113.0/24")
-	// or start–end ("10.0.0.5-10.0.0.9"); a single address must be an IP
-	// ban instead, so that it is encrypted.
-	Range string
-	// Allow makes an IP or range entry an exception that carves a hole in
-	// wider bans (the most specific entry wins).
-	Allow bool
-	// Channels limits the block to some of Channels(); empty: all.
-	Channels []string
-	// Period is how long the block lasts from now; required.
-	Period Period
-	// ReasonCategory is one of Categories(); required except on allow
-	// entries.
-	ReasonCategory string
-	// Reason is free text; never shown to the customer.
-	Reason string
-	// Notes are internal notes of the team.
-	Notes string
-	// Actor is who creates the block (agent or admin email); required.
-	Actor string
+// NewBlock is a request for a block or ban: the one request shape of
+// every sanction source (contextstore.BlockRequest).
+type NewBlock = contextstore.BlockRequest
+
+// Outcome is what Sanction did.
+type Outcome struct {
+	// Block is the stored block: the new one, or the one the request's
+	// Cause had already made.
+	Block *contextstore.Block
+	// Created is false when the request's Cause had already made Block (a
+	// retried or duplicated turn or request): nothing was stored, audited
+	// or published this time.
+	Created bool
+	// Activity is the user's ChatActivityData as stored when
+	// SaveToChatActivityData wrote it, else nil.
+	Activity *contextstore.ChatActivityData
 }
 
 // Validate reports every problem of nb exactly as Create would (a
 // *ValidationError), without storing anything. Forms use it to show all
 // problems at once when part of the input was rejected earlier.
 func (s *Service) Validate(ctx context.Context, nb NewBlock) error {
-	_, err := s.validateNew(ctx, nb, s.now())
+	now := s.now()
+	_, _, err := s.validateNew(ctx, nb, now, now)
 	return err
 }
 
-// Create validates nb and stores the block. Every problem is reported at
-// once, as a *ValidationError wrapping ErrInvalid (and, for a ban on a
-// never-block network, ipban.ErrNeverBlock); nothing is stored then. A ban
-// that touches a never-block network is refused, naming the network, since
-// the addresses in it would stay unbanned whatever the ban says. A second
-// active block with the same subject, kind of entry and channels is refused
-// too: renew or edit the first.
-//
-// A KindConversation block covering live_chat is also written into the
-// conversation's context (ConversationInfo.LiveChatBlockedUntil), so it
-// really holds; a KindUser block updates the user's ChatActivityData when
-// it already carries block fields (see the package doc). Errors of those
-// follow-ups and of the audit event wrap ErrIncomplete and come with the
-// stored block.
+// Create is Sanction for callers that need only the block.
 func (s *Service) Create(ctx context.Context, nb NewBlock) (*contextstore.Block, error) {
+	o, err := s.Sanction(ctx, nb)
+	return o.Block, err
+}
+
+// Sanction validates a request and stores the block, once per cause: it
+// is the one way a block is made, whatever its source. Every problem is
+// reported at once, as a *ValidationError wrapping ErrInvalid (and, for a
+// ban on a never-block network, ipban.ErrNeverBlock); nothing is stored
+// then. A ban that touches a never-block network is refused, naming the
+// network, since the addresses in it would stay unbanned whatever the ban
+// says. On the staff paths a second active block with the same subject,
+// kind of entry and channels is refused too: renew or edit the first. The
+// flow path (Source SourceFlow) is lenient: an unknown reason category is
+// stored as "other", an empty one is allowed, and a user may be blocked
+// again while blocked (each block is its own record in the history).
+//
+// A request with a Cause that already made a block returns that block with
+// Created false, and changes nothing: the store keeps one block per cause
+// atomically, so concurrent duplicates (two instances given one event)
+// store one block. The block starts at req.At (the turn's clock) when set,
+// else now.
+//
+// The service does not write conversations: the sanctions pipeline applies
+// a block's effects (ending the live chat, the context's
+// LiveChatBlockedUntil for a conversation block) through the executor. A
+// user block updates the user's ChatActivityData when
+// SaveToChatActivityData asks for it, or when the activity already carries
+// block fields (see the package doc). Errors of those follow-ups and of
+// the audit event wrap ErrIncomplete and come with the stored block.
+func (s *Service) Sanction(ctx context.Context, req NewBlock) (Outcome, error) {
 	now := s.now()
-	b, err := s.validateNew(ctx, nb, now)
+	at := now
+	if !req.At.IsZero() {
+		at = req.At.UTC()
+	}
+	b, same, err := s.validateNew(ctx, req, at, now)
 	if err != nil {
-		return nil, err
+		return Outcome{}, err
+	}
+	if same != nil {
+		return Outcome{Block: same}, nil
 	}
 	if err := s.insert(ctx, b); err != nil {
-		return nil, err
+		if ct, ok := errors.AsType[*contextstore.CauseTakenError](err); ok {
+			first, gerr := s.store.GetBlock(ctx, ct.ID)
+			if gerr != nil {
+				return Outcome{}, fmt.Errorf("loading block %s made by the same cause: %w", ct.ID, gerr)
+			}
+			s.log.Info("block already made by this cause, reused", zap.String("block", first.ID))
+			return Outcome{Block: first}, nil
+		}
+		return Outcome{}, err
 	}
+	out := Outcome{Block: b, Created: true}
 	s.log.Info("block created", zap.String("block", b.ID), zap.String("kind", string(b.Kind)),
 		zap.Bool("allow", b.Allow), zap.Strings("channels", b.Channels), zap.String("until", untilText(b.Until)),
-		zap.String("actor", b.CreatedBy))
+		zap.String("actor", b.CreatedBy), zap.String("source", sourceOf(req)))
 	details := map[string]string{
 		"until":    untilText(b.Until),
-		"period":   nb.Period.String(),
+		"period":   req.Period.String(),
 		"channels": channelsText(b.Channels),
 		"category": b.ReasonCategory,
+		"source":   sourceOf(req),
 	}
 	if b.Allow {
 		details["allow"] = "true"
 	}
-	return b, errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionCreate, b.CreatedBy, b, details))
+	var errs []error
+	if b.Kind == contextstore.KindUser && req.SaveToChatActivityData {
+		act, err := s.updateActivity(ctx, b.UserID, func(d *contextstore.ChatActivityData) bool {
+			until, created := PermanentUntil(), b.CreatedAt
+			if b.Until != nil {
+				until = *b.Until
+			}
+			d.LiveChatBlockedUntil, d.LiveChatBlockedAt = &until, &created
+			d.LiveChatBlockedReason = b.Reason
+			d.LiveChatBlockedByAgentName = agentName(b.CreatedBy)
+			return true
+		}, true)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("saving the block of user %s to ChatActivityData: %w: %w", b.UserID, ErrIncomplete, err))
+		}
+		out.Activity = act
+	} else if req.Source != contextstore.SourceFlow {
+		errs = append(errs, s.afterChange(ctx, b, now))
+	}
+	errs = append(errs, s.audit(ctx, now, ActionCreate, b.CreatedBy, b, details))
+	typ := events.BlockCreated
+	if isBan(b.Kind) {
+		typ = events.BanCreated
+	}
+	s.publish(ctx, typ, now, b.CreatedBy, b, sourceOf(req), details)
+	return out, errors.Join(errs...)
+}
+
+// agentName is the LiveChatBlockedByAgentName of a block's creator: the
+// agent, or empty for a flow without an agent.
+func agentName(actor string) string {
+	if actor == ActorFlow {
+		return ""
+	}
+	return actor
+}
+
+func sourceOf(req NewBlock) string {
+	if req.Source == "" {
+		return contextstore.SourceAdmin
+	}
+	return req.Source
+}
+
+// causeKey is the stored form of a request's cause: a hash, so that the
+// store keeps no conversation id or client key in clear.
+func causeKey(cause string) string {
+	if cause == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(cause))
+	return "c1:" + hex.EncodeToString(sum[:16])
 }
 
 // insert gives b an id and stores it, retrying with a new id on the
@@ -116,9 +187,13 @@ func (s *Service) insert(ctx context.Context, b *contextstore.Block) error {
 	}
 }
 
-// validateNew checks nb and returns the block to store (without id).
-func (s *Service) validateNew(ctx context.Context, nb NewBlock, now time.Time) (*contextstore.Block, error) {
+// validateNew checks nb and returns the block to store (without id),
+// starting at at; or, when an active block with the same subject was made
+// by the same cause, that block as same. now decides which blocks are
+// active.
+func (s *Service) validateNew(ctx context.Context, nb NewBlock, at, now time.Time) (b *contextstore.Block, same *contextstore.Block, err error) {
 	var p problems
+	flow := nb.Source == contextstore.SourceFlow
 	kind := nb.Kind
 	if kind == "" {
 		kind = inferKind(nb)
@@ -126,17 +201,28 @@ func (s *Service) validateNew(ctx context.Context, nb NewBlock, now time.Time) (
 			p.add("kind", "required: set exactly one of user_id, conversation_id, ip or range, or name the kind")
 		}
 	}
-	b := &contextstore.Block{
+	category := nb.ReasonCategory
+	if flow && category != "" && !slices.Contains(Categories(), category) {
+		s.log.Warn("unknown reason category from agent feedback, stored as other", zap.String("category", category))
+		category = CategoryOther
+	}
+	actor := strings.TrimSpace(nb.Actor)
+	if flow && actor == "" {
+		actor = ActorFlow
+	}
+	b = &contextstore.Block{
 		Kind:           kind,
 		UserID:         strings.TrimSpace(nb.UserID),
 		ConversationID: strings.TrimSpace(nb.ConversationID),
 		Allow:          nb.Allow,
-		ReasonCategory: nb.ReasonCategory,
+		ReasonCategory: category,
 		Reason:         nb.Reason,
 		Notes:          nb.Notes,
-		CreatedAt:      now,
-		CreatedBy:      strings.TrimSpace(nb.Actor),
-		UpdatedAt:      now,
+		CreatedAt:      at,
+		CreatedBy:      actor,
+		UpdatedAt:      at,
+		Cause:          causeKey(nb.Cause),
+		MarkSpam:       nb.MarkSpam,
 	}
 	var addr netip.Addr
 	var rng ipban.Range
@@ -161,7 +247,7 @@ func (s *Service) validateNew(ctx context.Context, nb NewBlock, now time.Time) (
 			canon := privacy.CanonicalIP(addr)
 			sealed, err := s.sealer.Seal(canon)
 			if err != nil {
-				return nil, fmt.Errorf("encrypting ip: %w", err)
+				return nil, nil, fmt.Errorf("encrypting ip: %w", err)
 			}
 			b.IPCipher, b.IPHash = sealed, s.sealer.HashIP(addr)
 			if !nb.Allow && ipban.IsNeverBlock(addr, s.never) {
@@ -195,15 +281,19 @@ func (s *Service) validateNew(ctx context.Context, nb NewBlock, now time.Time) (
 	checkLen(&p, "user_id", b.UserID, maxIDLen)
 	checkLen(&p, "conversation_id", b.ConversationID, maxIDLen)
 	b.Channels = checkChannels(&p, nb.Channels)
-	if msg := nb.Period.problem(); msg != "" {
+	if msg := nb.Period.Problem(); msg != "" {
 		p.add("period", msg)
 	} else {
-		b.Until = nb.Period.Until(now)
+		b.Until = nb.Period.Until(at)
+		if b.Until != nil && !b.Until.After(now) {
+			p.add("period", fmt.Sprintf("the block would end at %s, which is not after now (%s)", b.Until.Format(time.RFC3339), now.Format(time.RFC3339)))
+		}
 	}
 	switch {
+	case flow && category == "":
 	case nb.ReasonCategory == "" && !nb.Allow:
 		p.add("reason_category", "required: one of "+strings.Join(Categories(), ", "))
-	case nb.ReasonCategory != "" && !slices.Contains(Categories(), nb.ReasonCategory):
+	case category != "" && !slices.Contains(Categories(), category):
 		p.add("reason_category", fmt.Sprintf("unknown category %q; use one of %s", nb.ReasonCategory, strings.Join(Categories(), ", ")))
 	}
 	checkLen(&p, "reason", nb.Reason, maxReasonLen)
@@ -211,15 +301,15 @@ func (s *Service) validateNew(ctx context.Context, nb NewBlock, now time.Time) (
 	if b.CreatedBy == "" {
 		p.add("actor", "required: who creates the block")
 	}
-	if len(p) == 0 {
-		if err := s.checkDuplicate(ctx, &p, b, now); err != nil {
-			return nil, err
+	if len(p) == 0 && !flow {
+		if same, err = s.checkDuplicate(ctx, &p, b, now); err != nil || same != nil {
+			return nil, same, err
 		}
 	}
 	if err := p.err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return b, nil
+	return b, nil, nil
 }
 
 func inferKind(nb NewBlock) contextstore.BlockKind {
@@ -320,8 +410,9 @@ func neverPrefix(err error) string {
 }
 
 // checkDuplicate refuses a second active entry with the same subject, the
-// same Allow and the same channels.
-func (s *Service) checkDuplicate(ctx context.Context, p *problems, b *contextstore.Block, now time.Time) error {
+// same Allow and the same channels; when that entry was made by b's own
+// cause (a retried request), it returns it instead.
+func (s *Service) checkDuplicate(ctx context.Context, p *problems, b *contextstore.Block, now time.Time) (*contextstore.Block, error) {
 	q := contextstore.BlockQuery{Kinds: []contextstore.BlockKind{b.Kind}, Status: contextstore.StatusActive, At: now}
 	field := ""
 	switch b.Kind {
@@ -336,9 +427,12 @@ func (s *Service) checkDuplicate(ctx context.Context, p *problems, b *contextsto
 	}
 	list, err := s.store.ListBlocks(ctx, q)
 	if err != nil {
-		return fmt.Errorf("looking for an existing block: %w", err)
+		return nil, fmt.Errorf("looking for an existing block: %w", err)
 	}
 	for _, o := range list {
+		if b.Cause != "" && o.Cause == b.Cause {
+			return o, nil
+		}
 		if o.Allow != b.Allow || !slices.Equal(o.Channels, b.Channels) || (b.Kind == contextstore.KindRange && o.Range != b.Range) {
 			continue
 		}
@@ -347,9 +441,9 @@ func (s *Service) checkDuplicate(ctx context.Context, p *problems, b *contextsto
 			what = "allowed"
 		}
 		p.add(field, fmt.Sprintf("already %s by block %s (until %s); renew or edit that one", what, o.ID, untilText(o.Until)))
-		return nil
+		return nil, nil
 	}
-	return nil
+	return nil, nil
 }
 
 func channelsText(c []string) string {
@@ -357,181 +451,4 @@ func channelsText(c []string) string {
 		return "all"
 	}
 	return strings.Join(c, ",")
-}
-
-// LiveChatBlock is what HelpdeskClient.IsBlockedForLiveChat asks for an
-// authenticated user (BlockUserForLiveChat).
-type LiveChatBlock struct {
-	// UserID is the authenticated user; required.
-	UserID string
-	// ConversationID is the conversation the block was given in.
-	ConversationID string
-	// AgentEmail is the blocking agent (LiveChatBlockedByAgentName);
-	// empty means the flow blocked without an agent (actor "flow").
-	AgentEmail string
-	// Minutes is BlockIntervalMinutes (the action defaults it to 1440);
-	// 1..MaxMinutes.
-	Minutes int
-	// ReasonCategory comes from the agent's feedback; empty is allowed,
-	// and an unknown value is stored as "other" (logged) rather than
-	// failing the block.
-	ReasonCategory string
-	// Reason is BlockReason.
-	Reason string
-	// Notes are the agent's feedback notes.
-	Notes string
-	// SaveToChatActivityData writes the block into the user's
-	// ChatActivityData too.
-	SaveToChatActivityData bool
-}
-
-// BlockUserForLiveChat puts an authenticated user on the Live Chat
-// Blacklist: a KindUser block on channel live_chat, blocked at now, until
-// now + Minutes, with the reason and the blocking agent. With
-// SaveToChatActivityData it also writes the user's ChatActivityData
-// (LiveChatBlockedUntil, LiveChatBlockedReason, LiveChatBlockedAt,
-// LiveChatBlockedByAgentName = AgentEmail) with compare-and-swap, retried on
-// conflict, and returns it as stored; otherwise ChatActivityData is left
-// untouched and the returned activity is nil.
-//
-// The same user may be blocked again while blocked: each block is its own
-// record in the history, and Check finds any active one.
-func (s *Service) BlockUserForLiveChat(ctx context.Context, req LiveChatBlock) (*contextstore.Block, *contextstore.ChatActivityData, error) {
-	now := s.now()
-	var p problems
-	userID := strings.TrimSpace(req.UserID)
-	if userID == "" {
-		p.add("user_id", "required: only an authenticated user goes on the blacklist")
-	}
-	checkLen(&p, "user_id", userID, maxIDLen)
-	if msg := (Period{Minutes: req.Minutes}).problem(); msg != "" {
-		p.add("minutes", msg)
-	}
-	checkLen(&p, "reason", req.Reason, maxReasonLen)
-	checkLen(&p, "notes", req.Notes, maxNotesLen)
-	if err := p.err(); err != nil {
-		return nil, nil, err
-	}
-	category := req.ReasonCategory
-	if category != "" && !slices.Contains(Categories(), category) {
-		s.log.Warn("unknown reason category from agent feedback, stored as other", zap.String("category", category))
-		category = CategoryOther
-	}
-	actor := strings.TrimSpace(req.AgentEmail)
-	if actor == "" {
-		actor = ActorFlow
-	}
-	until := now.Add(time.Duration(req.Minutes) * time.Minute)
-	b := &contextstore.Block{
-		Kind:           contextstore.KindUser,
-		UserID:         userID,
-		ConversationID: req.ConversationID,
-		Channels:       []string{ChannelLiveChat},
-		ReasonCategory: category,
-		Reason:         req.Reason,
-		Notes:          req.Notes,
-		CreatedAt:      now,
-		CreatedBy:      actor,
-		Until:          &until,
-		UpdatedAt:      now,
-	}
-	if err := s.insert(ctx, b); err != nil {
-		return nil, nil, err
-	}
-	s.log.Info("user blocked for live chat", zap.String("block", b.ID), zap.Time("until", until),
-		zap.String("actor", actor), zap.Bool("save_to_activity", req.SaveToChatActivityData))
-	var act *contextstore.ChatActivityData
-	var errs []error
-	if req.SaveToChatActivityData {
-		var err error
-		act, err = s.updateActivity(ctx, userID, func(d *contextstore.ChatActivityData) bool {
-			at := now
-			d.LiveChatBlockedUntil = &until
-			d.LiveChatBlockedReason = req.Reason
-			d.LiveChatBlockedAt = &at
-			d.LiveChatBlockedByAgentName = req.AgentEmail
-			return true
-		}, true)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("saving the block of user %s to ChatActivityData: %w: %w", userID, ErrIncomplete, err))
-		}
-	}
-	errs = append(errs, s.audit(ctx, now, ActionCreate, actor, b, map[string]string{
-		"until":    untilText(b.Until),
-		"period":   Period{Minutes: req.Minutes}.String(),
-		"channels": ChannelLiveChat,
-		"category": category,
-		"source":   "HelpdeskClient.IsBlockedForLiveChat",
-	}))
-	return b, act, errors.Join(errs...)
-}
-
-// ConversationBlock is the record of an anonymous user's block
-// (RecordConversationBlock).
-type ConversationBlock struct {
-	// ConversationID is the blocked conversation; required.
-	ConversationID string
-	// AgentEmail is the blocking agent; empty: actor "flow".
-	AgentEmail string
-	// Until is the LiveChatBlockedUntil the action wrote; it must be after
-	// now.
-	Until time.Time
-	// ReasonCategory, Reason and Notes are as for LiveChatBlock.
-	ReasonCategory, Reason, Notes string
-}
-
-// RecordConversationBlock records, for admins and the history, that an
-// anonymous user was blocked for live chat in a conversation: a
-// KindConversation block on live_chat. The block itself lives in that
-// conversation's context (ConversationInfo.LiveChatBlockedUntil), written
-// by the action in its own turn; this method does not touch the context,
-// whose turn would otherwise lose its compare-and-swap.
-func (s *Service) RecordConversationBlock(ctx context.Context, req ConversationBlock) (*contextstore.Block, error) {
-	now := s.now()
-	var p problems
-	conv := strings.TrimSpace(req.ConversationID)
-	if conv == "" {
-		p.add("conversation_id", "required")
-	}
-	checkLen(&p, "conversation_id", conv, maxIDLen)
-	if !req.Until.After(now) {
-		p.add("until", fmt.Sprintf("%s is not after now (%s)", req.Until.UTC().Format(time.RFC3339), now.Format(time.RFC3339)))
-	}
-	checkLen(&p, "reason", req.Reason, maxReasonLen)
-	checkLen(&p, "notes", req.Notes, maxNotesLen)
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	category := req.ReasonCategory
-	if category != "" && !slices.Contains(Categories(), category) {
-		s.log.Warn("unknown reason category from agent feedback, stored as other", zap.String("category", category))
-		category = CategoryOther
-	}
-	actor := strings.TrimSpace(req.AgentEmail)
-	if actor == "" {
-		actor = ActorFlow
-	}
-	until := req.Until.UTC()
-	b := &contextstore.Block{
-		Kind:           contextstore.KindConversation,
-		ConversationID: conv,
-		Channels:       []string{ChannelLiveChat},
-		ReasonCategory: category,
-		Reason:         req.Reason,
-		Notes:          req.Notes,
-		CreatedAt:      now,
-		CreatedBy:      actor,
-		Until:          &until,
-		UpdatedAt:      now,
-	}
-	if err := s.insert(ctx, b); err != nil {
-		return nil, err
-	}
-	s.log.Info("conversation block recorded", zap.String("block", b.ID), zap.Time("until", until), zap.String("actor", actor))
-	return b, s.audit(ctx, now, ActionCreate, actor, b, map[string]string{
-		"until":    untilText(b.Until),
-		"channels": ChannelLiveChat,
-		"category": category,
-		"source":   "HelpdeskClient.IsBlockedForLiveChat",
-	})
 }

@@ -81,7 +81,7 @@ func TestBlockUserForLiveChat(t *testing.T) {
 func TestBlockUserForLiveChatInput(t *testing.T) {
 	e := newEnv(t)
 	_, _, err := e.svc.BlockUserForLiveChat(t.Context(), blocking.LiveChatBlock{Minutes: 0})
-	want := "invalid input: user_id: required: only an authenticated user goes on the blacklist; minutes: required: use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"
+	want := "invalid input: user_id: required for a user block; period: required: use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"
 	if errText(err) != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
@@ -281,15 +281,19 @@ func TestLiftConversationBlockClearsContext(t *testing.T) {
 		t.Fatalf("decision %+v", d)
 	}
 
+	if u, err := e.svc.ConversationUntil(ctx, "web-1"); err != nil || u == nil || !u.Equal(until) {
+		t.Fatalf("ConversationUntil = %v, %v; want %v", u, err, until)
+	}
 	if _, err := e.svc.Lift(ctx, rec.ID, "manager@acme.test", "unblock now"); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := e.store.GetConversation(ctx, "web-1")
-	if c.Info.LiveChatBlockedUntil != nil {
-		t.Fatalf("context still blocked until %v", c.Info.LiveChatBlockedUntil)
+	// The service never writes the context (the pipeline does, through
+	// the executor): it says what the context should now hold.
+	if c, _ := e.store.GetConversation(ctx, "web-1"); c.Version != 1 {
+		t.Fatalf("Lift wrote the context (version %d)", c.Version)
 	}
-	if !c.Info.Blocked {
-		t.Error("the Blocked status of the conversation changed; reports keep it")
+	if u, err := e.svc.ConversationUntil(ctx, "web-1"); err != nil || u != nil {
+		t.Fatalf("ConversationUntil after the lift = %v, %v; want nil", u, err)
 	}
 	if d := e.check(t, nil, blocking.Subject{ConversationID: "web-1", Channel: "live_chat"}); d.Blocked {
 		t.Fatalf("decision %+v", d)
@@ -319,43 +323,44 @@ func TestRecordConversationUnblockLeavesContext(t *testing.T) {
 		t.Fatalf("record %+v", v.Block)
 	}
 	_, err = e.svc.RecordConversationBlock(ctx, blocking.ConversationBlock{ConversationID: "web-1", Until: t0})
-	if want := "invalid input: until: 2026-01-05T10:00:00Z is not after now (2026-01-05T10:00:00Z)"; errText(err) != want {
+	if want := "invalid input: period: required: use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"; errText(err) != want {
 		t.Fatalf("got %v", err)
 	}
 }
 
-func TestRenewAndEditConversationBlockUpdateContext(t *testing.T) {
+func TestConversationUntilFollowsRenewAndEdit(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
 	putConversation(t, e, "web-2", nil)
-	// An admin blocks a conversation: the context gets the block too.
+	until := func() *time.Time {
+		t.Helper()
+		u, err := e.svc.ConversationUntil(ctx, "web-2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	// An admin blocks a conversation: the context should get the block.
 	b := e.create(t, blocking.NewBlock{ConversationID: "web-2", Period: blocking.Period{Minutes: 60}})
-	c, _ := e.store.GetConversation(ctx, "web-2")
-	if c.Info.LiveChatBlockedUntil == nil || !c.Info.LiveChatBlockedUntil.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("context until %v", c.Info.LiveChatBlockedUntil)
+	if u := until(); u == nil || !u.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("ConversationUntil = %v", u)
 	}
 	e.clk.Advance(30 * time.Minute)
 	if _, err := e.svc.Renew(ctx, b.ID, blocking.Period{Permanent: true}, "admin@acme.test", ""); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = e.store.GetConversation(ctx, "web-2")
-	if !c.Info.LiveChatBlockedUntil.Equal(blocking.PermanentUntil()) {
-		t.Fatalf("context until %v, want PermanentUntil", c.Info.LiveChatBlockedUntil)
+	if u := until(); u == nil || !u.Equal(blocking.PermanentUntil()) {
+		t.Fatalf("ConversationUntil = %v, want PermanentUntil", u)
 	}
 	// Moving the block off live chat unblocks the live chat.
 	if _, err := e.svc.Edit(ctx, b.ID, blocking.Edit{Channels: &[]string{"forum"}}, "admin@acme.test"); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = e.store.GetConversation(ctx, "web-2")
-	if c.Info.LiveChatBlockedUntil != nil {
-		t.Fatalf("context until %v, want null", c.Info.LiveChatBlockedUntil)
+	if u := until(); u != nil {
+		t.Fatalf("ConversationUntil = %v, want nil", u)
 	}
-	// A conversation no longer stored is fine.
-	if err := e.store.DeleteConversation(ctx, "web-2"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.Lift(ctx, b.ID, "admin@acme.test", ""); err != nil {
-		t.Fatal(err)
+	if c, _ := e.store.GetConversation(ctx, "web-2"); c.Version != 1 {
+		t.Fatalf("the service wrote the context (version %d)", c.Version)
 	}
 }
 

@@ -4,33 +4,27 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/chatflow/chatflow/contextstore"
 )
 
-// Lengths of the preset periods, in minutes. A month is 30 days: a period
-// is a number of minutes, so it means the same on every day of the year and
-// the end shown to the admin is exact. To end a block on a calendar date
-// ("until 30 March"), use Edit with Until.
+// Lengths of the preset periods, in minutes (see contextstore.Period). A
+// month is 30 days: a period is a number of minutes, so it means the same
+// on every day of the year and the end shown to the admin is exact. To end
+// a block on a calendar date ("until 30 March"), use Edit with Until.
 const (
-	MinutesPerHour  = 60
-	MinutesPerDay   = 24 * MinutesPerHour
-	MinutesPerWeek  = 7 * MinutesPerDay
-	MinutesPerMonth = 30 * MinutesPerDay
+	MinutesPerHour  = contextstore.MinutesPerHour
+	MinutesPerDay   = contextstore.MinutesPerDay
+	MinutesPerWeek  = contextstore.MinutesPerWeek
+	MinutesPerMonth = contextstore.MinutesPerMonth
 	// MaxMinutes is the longest custom period, about ten years; longer
 	// blocks are permanent.
-	MaxMinutes = 3650 * MinutesPerDay
+	MaxMinutes = contextstore.MaxMinutes
 )
 
-// Period is how long a block lasts from the moment it is created or
-// renewed: a number of minutes, or permanent. The zero Period is invalid
-// (a block always has a chosen length).
-type Period struct {
-	// Minutes is the length; 1..MaxMinutes unless Permanent.
-	Minutes int `json:"Minutes,omitempty"`
-	// Permanent blocks have no end until they are lifted; Minutes must
-	// then be 0.
-	Permanent bool `json:"Permanent,omitempty"`
-}
+// Period is how long a block lasts: contextstore.Period, named here for
+// the service's callers.
+type Period = contextstore.Period
 
 // Preset is one of the periods offered in the admin UI.
 type Preset struct {
@@ -57,7 +51,7 @@ func Presets() []Preset {
 }
 
 // periodHelp ends every ParsePeriod error.
-const periodHelp = "use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"
+const periodHelp = contextstore.PeriodHelp
 
 // ParsePeriod parses what an admin picks or types, case-insensitively and
 // ignoring surrounding space:
@@ -123,64 +117,4 @@ func ParsePeriod(s string) (Period, error) {
 		return fail(fmt.Sprintf("%q is too long; the longest custom period is %d minutes (10 years), use permanent beyond", s, MaxMinutes))
 	}
 	return Period{Minutes: n * per}, nil
-}
-
-// problem returns what is wrong with p, or "".
-func (p Period) problem() string {
-	switch {
-	case p.Permanent && p.Minutes != 0:
-		return "choose either minutes or permanent, not both"
-	case p.Permanent:
-		return ""
-	case p.Minutes == 0:
-		return "required: " + periodHelp
-	case p.Minutes < 0:
-		return fmt.Sprintf("%d minutes is negative; a block lasts at least 1 minute", p.Minutes)
-	case p.Minutes > MaxMinutes:
-		return fmt.Sprintf("%d minutes is too long; the longest custom period is %d minutes (10 years), use permanent beyond", p.Minutes, MaxMinutes)
-	}
-	return ""
-}
-
-// Duration returns the length of p; 0 for a permanent period.
-func (p Period) Duration() time.Duration {
-	if p.Permanent {
-		return 0
-	}
-	return time.Duration(p.Minutes) * time.Minute
-}
-
-// Until returns when a block of length p starting at from ends, or nil for
-// a permanent one.
-func (p Period) Until(from time.Time) *time.Time {
-	if p.Permanent {
-		return nil
-	}
-	u := from.Add(p.Duration())
-	return &u
-}
-
-// String returns the shortest form ParsePeriod reads back: "permanent",
-// "1m" for a month, "3mo", "2w", "7d", "1h", "90min"; "invalid" for a
-// Period that is not valid.
-func (p Period) String() string {
-	if p.problem() != "" {
-		return "invalid"
-	}
-	m := p.Minutes
-	switch {
-	case p.Permanent:
-		return "permanent"
-	case m == MinutesPerMonth:
-		return "1m"
-	case m%MinutesPerMonth == 0:
-		return strconv.Itoa(m/MinutesPerMonth) + "mo"
-	case m%MinutesPerWeek == 0 && m != 7*MinutesPerDay:
-		return strconv.Itoa(m/MinutesPerWeek) + "w"
-	case m%MinutesPerDay == 0:
-		return strconv.Itoa(m/MinutesPerDay) + "d"
-	case m%MinutesPerHour == 0:
-		return strconv.Itoa(m/MinutesPerHour) + "h"
-	}
-	return strconv.Itoa(m) + "min"
 }

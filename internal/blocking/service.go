@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/events"
 	"github.com/chatflow/chatflow/internal/ipban"
 	"github.com/chatflow/chatflow/internal/privacy"
 	"github.com/chatflow/chatflow/internal/sortid"
@@ -105,6 +106,10 @@ type Options struct {
 	// pass a function returning a channel they send on, so Run is tested
 	// without sleeping.
 	NewTicker func(d time.Duration) (ticks <-chan time.Time, stop func())
+	// Events receives one domain event per stored change (block created,
+	// renewed, edited, lifted; ban created, lifted), after its audit
+	// event; default events.Discard.
+	Events events.Publisher
 }
 
 // Service is the blocking domain service. It is safe for concurrent use;
@@ -119,6 +124,7 @@ type Service struct {
 	refresh   time.Duration
 	maintain  time.Duration
 	newTicker func(time.Duration) (<-chan time.Time, func())
+	events    events.Publisher
 
 	ids sortid.Generator // block ids
 
@@ -170,6 +176,9 @@ func New(store contextstore.Store, o Options) (*Service, error) {
 	if o.MaintenanceInterval <= 0 {
 		o.MaintenanceInterval = time.Minute
 	}
+	if o.Events == nil {
+		o.Events = events.Discard
+	}
 	if o.NewTicker == nil {
 		o.NewTicker = func(d time.Duration) (<-chan time.Time, func()) {
 			t := time.NewTicker(d)
@@ -186,6 +195,7 @@ func New(store contextstore.Store, o Options) (*Service, error) {
 		refresh:   o.RefreshInterval,
 		maintain:  o.MaintenanceInterval,
 		newTicker: o.NewTicker,
+		events:    o.Events,
 		pending:   map[string]ipban.HitStat{},
 		userKind:  []contextstore.BlockKind{contextstore.KindUser},
 		convKind:  []contextstore.BlockKind{contextstore.KindConversation},
@@ -219,6 +229,19 @@ func (s *Service) audit(ctx context.Context, now time.Time, action, actor string
 		return fmt.Errorf("recording %s of block %s: %w: %w", action, b.ID, ErrIncomplete, err)
 	}
 	return nil
+}
+
+// publish hands the domain event of a stored change to the publisher; a
+// failure is logged (the change is stored and audited either way).
+func (s *Service) publish(ctx context.Context, typ string, now time.Time, actor string, b *contextstore.Block, source string, details map[string]string) {
+	e := events.Event{Type: typ, At: now, Actor: actor, BlockID: b.ID, Kind: string(b.Kind),
+		ConversationID: b.ConversationID, Source: source, Details: map[string]string{}}
+	for k, v := range details {
+		e.Details[k] = v
+	}
+	if err := s.events.Publish(ctx, e); err != nil {
+		s.log.Error("domain event lost", zap.String("type", typ), zap.String("block", b.ID), zap.Error(err))
+	}
 }
 
 // untilText is the audit form of an end time.
