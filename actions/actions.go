@@ -63,6 +63,12 @@ type Call struct {
 	Action string
 	// FlowID and StepID locate the calling step (for logs and errors).
 	FlowID, StepID string
+	// Cause identifies this call: the conversation, the inbound event's
+	// idempotency key (or the turn's own id when it has none) and the
+	// step. It is the same when a turn is retried after a version
+	// conflict or an event is delivered twice, so an action that records
+	// something (a block) can record it once per cause.
+	Cause string
 	// Params holds the validated parameters with defaults applied, in the
 	// JSON data model (numbers are json.Number or float64). Read-only.
 	Params map[string]any

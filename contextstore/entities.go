@@ -52,7 +52,10 @@ type AgentFeedback struct {
 	BlockIntervalMinutes int    `json:"BlockIntervalMinutes,omitempty"`
 	// MarkSpam asks that a blocked conversation also be marked as spam.
 	MarkSpam bool `json:"MarkSpam,omitempty"`
-	Rating   int  `json:"Rating,omitempty"`
+	// Permanent is the agent's choice of a permanent block; a flow passes
+	// it to HelpdeskClient.IsBlockedForLiveChat as Permanent.
+	Permanent bool `json:"Permanent,omitempty"`
+	Rating    int  `json:"Rating,omitempty"`
 }
 
 // HelpdeskClient is the [[HelpdeskClient]] entity: the states that helpdesk

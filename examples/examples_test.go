@@ -16,7 +16,7 @@ import (
 // TestExampleFlowsLintClean loads every example flow: no errors and no
 // warnings are allowed.
 func TestExampleFlowsLintClean(t *testing.T) {
-	l, err := flows.NewLoader(app.NewRegistry(app.Config{}))
+	l, err := flows.NewLoader(app.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}

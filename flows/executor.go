@@ -2,10 +2,10 @@ package flows
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +32,13 @@ const (
 	// EventEnd ends the conversation: its flow pins are released and no
 	// further events are accepted.
 	EventEnd EventType = "end"
+	// EventAgentConnected connects the agent named by Text to a waiting
+	// conversation (the queue's take); the ConnectGate hooks may refuse it
+	// (ErrNotWaiting), e.g. for a visitor blocked while waiting.
+	EventAgentConnected EventType = "agent_connected"
+	// EventAgentMessage is a message (Text) from the connected agent to
+	// the user.
+	EventAgentMessage EventType = "agent_message"
 )
 
 // Event is one inbound event for one conversation.
@@ -78,6 +85,16 @@ var (
 	// ErrTooManyConflicts is returned when a turn lost the compare-and-swap
 	// race MaxRetries times in a row.
 	ErrTooManyConflicts = errors.New("too many concurrent updates")
+	// ErrNotWaiting is returned for agent_connected to a conversation that
+	// is not waiting for an agent (or whose visitor may not be connected).
+	ErrNotWaiting = errors.New("conversation is not waiting for an agent")
+	// ErrNoAgent is returned for agent_message to a conversation without
+	// a connected agent.
+	ErrNoAgent = errors.New("no agent connected")
+	// ErrUnchanged may be returned by an UpdateFunc to leave the
+	// conversation as it is: Update then saves nothing and returns the
+	// stored context without error.
+	ErrUnchanged = errors.New("unchanged")
 )
 
 // StepError is a run-time error of one step, with its location.
@@ -103,19 +120,31 @@ type Store interface {
 	contextstore.ActivityStore
 }
 
-// Hook lets a service take over an event before any flow runs, e.g. the
-// helpdesk relaying a user's message to the connected agent. Hooks run in
-// order; the first that returns handled=true ends the turn (the context is
-// still saved).
-type Hook interface {
+// Hook is an executor hook: a value implementing one or more of
+// BeforeFlowsHook, AfterFlowsHook, ConnectGate and ActionObserver, each
+// detected by interface. NewExecutor refuses a hook that implements none.
+type Hook any
+
+// BeforeFlowsHook lets a service take over an event before any flow runs.
+// Hooks run in order; the first that returns handled=true ends the turn
+// (the context is still saved).
+type BeforeFlowsHook interface {
 	BeforeFlows(ctx context.Context, t *Turn) (handled bool, err error)
 }
 
-// AfterHook is implemented by hooks that react to what the flows of a turn
-// did, before the context is saved (e.g. recording that a flow lifted a
-// block). An error fails the turn; nothing is saved.
-type AfterHook interface {
+// AfterFlowsHook is implemented by hooks that react to what the flows of a
+// turn did, before the context is saved (e.g. recording that a flow lifted
+// a block). An error fails the turn; nothing is saved.
+type AfterFlowsHook interface {
 	AfterFlows(ctx context.Context, t *Turn) error
+}
+
+// ConnectGate is implemented by hooks that may refuse to connect an agent
+// to a waiting conversation (agent_connected), e.g. because its visitor
+// was blocked while waiting. A refused connection fails with ErrNotWaiting
+// and changes nothing.
+type ConnectGate interface {
+	AllowConnect(ctx context.Context, t *Turn) (bool, error)
 }
 
 // ActionObserver is implemented by hooks that want to know about every
@@ -134,6 +163,9 @@ type Turn struct {
 	replies     []string
 	// silenced is set when an action silenced the bot for the rest of the turn.
 	silenced bool
+	// cause identifies this turn's inbound event for the actions it calls
+	// (conversation id / idempotency key, or the turn's own id).
+	cause string
 
 	// Held here, not allocated apart: one allocation per turn for all.
 	env      expression.Env
@@ -143,6 +175,16 @@ type Turn struct {
 
 // Reply queues a message to the user.
 func (t *Turn) Reply(text string) { t.replies = append(t.replies, text) }
+
+// Silence skips the say and ask steps that follow in this turn (a blocked
+// user gets no survey), unless the flow sets prompts_after_block.
+func (t *Turn) Silence() { t.silenced = true }
+
+// Note appends a staff-only line to the transcript (contextstore.FromStaff):
+// no visitor view shows it.
+func (t *Turn) Note(text string) {
+	t.Conversation.Transcript = append(t.Conversation.Transcript, contextstore.Message{At: t.Now, From: contextstore.FromStaff, Text: text})
+}
 
 // Options configure an Executor. Store and Registry are required.
 type Options struct {
@@ -159,11 +201,17 @@ type Options struct {
 	MaxRetries int
 	// TranscriptLimit is how many messages a context keeps (default 200).
 	TranscriptLimit int
-	// IdempotencyWindow is how many processed event keys a context
-	// remembers (default 64).
-	IdempotencyWindow int
-	Hooks             []Hook
+	// IdempotencyWindow is how long a context remembers a processed
+	// event's key, so that a retry within it is answered from the record
+	// instead of running again (default DefaultIdempotencyWindow, 24
+	// hours), however many messages come in between.
+	IdempotencyWindow time.Duration
+	// Hooks are called in order; see Hook.
+	Hooks []Hook
 }
+
+// DefaultIdempotencyWindow is the default Options.IdempotencyWindow.
+const DefaultIdempotencyWindow = 24 * time.Hour
 
 // Executor runs turns. It is safe for concurrent use.
 type Executor struct {
@@ -173,6 +221,11 @@ type Executor struct {
 	runners sync.Pool
 	seed    maphash.Seed
 	stripes [64]sync.Mutex
+
+	before    []BeforeFlowsHook
+	after     []AfterFlowsHook
+	gates     []ConnectGate
+	observers []ActionObserver
 }
 
 // NewExecutor returns an executor of the flows in set.
@@ -196,9 +249,28 @@ func NewExecutor(set *Set, opts Options) (*Executor, error) {
 		opts.TranscriptLimit = 200
 	}
 	if opts.IdempotencyWindow <= 0 {
-		opts.IdempotencyWindow = 64
+		opts.IdempotencyWindow = DefaultIdempotencyWindow
 	}
 	e := &Executor{opts: opts, log: opts.Logger.Named("executor"), seed: maphash.MakeSeed()}
+	for i, h := range opts.Hooks {
+		switch h.(type) {
+		case BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver:
+			if bh, ok := h.(BeforeFlowsHook); ok {
+				e.before = append(e.before, bh)
+			}
+			if ah, ok := h.(AfterFlowsHook); ok {
+				e.after = append(e.after, ah)
+			}
+			if g, ok := h.(ConnectGate); ok {
+				e.gates = append(e.gates, g)
+			}
+			if o, ok := h.(ActionObserver); ok {
+				e.observers = append(e.observers, o)
+			}
+		default:
+			return nil, fmt.Errorf("flows: hook %d (%T) implements none of BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver", i, h)
+		}
+	}
 	e.runners.New = func() any { return &expression.Runner{} }
 	e.flows.Store(set)
 	return e, nil
@@ -223,11 +295,16 @@ func (e *Executor) Handle(ctx context.Context, ev Event) (*TurnResult, error) {
 	if ev.ConversationID == "" {
 		return nil, errors.New("event has no conversation id")
 	}
-	mu := &e.stripes[maphash.String(e.seed, ev.ConversationID)%uint64(len(e.stripes))]
+	mu := e.stripe(ev.ConversationID)
 	mu.Lock()
 	defer mu.Unlock()
+	cause := ev.Key
+	if cause == "" {
+		// No client key: the turn's own id, the same on every retry of it.
+		cause = "turn:" + rand.Text()
+	}
 	for attempt := 0; ; attempt++ {
-		res, err := e.turn(ctx, ev)
+		res, err := e.turn(ctx, ev, cause)
 		if !errors.Is(err, contextstore.ErrVersionConflict) {
 			return res, err
 		}
@@ -240,7 +317,71 @@ func (e *Executor) Handle(ctx context.Context, ev Event) (*TurnResult, error) {
 	}
 }
 
-func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
+func (e *Executor) stripe(id string) *sync.Mutex {
+	return &e.stripes[maphash.String(e.seed, id)%uint64(len(e.stripes))]
+}
+
+// UpdateFunc changes a conversation outside of an inbound event (a
+// sanction's effects, a lift, an expiry): it may change t.Conversation,
+// Reply, Silence and Note like a turn's hooks. It is called again on a
+// fresh copy after a version conflict, so it must derive everything from
+// what it is given. Return ErrUnchanged to save nothing.
+type UpdateFunc func(ctx context.Context, t *Turn) error
+
+// Update applies fn to the stored conversation id and saves it, under the
+// same per-conversation serialization and compare-and-swap as a turn
+// (retried on conflict): it is how anything but an inbound event changes a
+// conversation, so the executor stays its only writer. Replies fn queues
+// are recorded in the transcript as the bot's. An ended conversation gives
+// ErrConversationEnded, a missing one ErrNoConversation.
+func (e *Executor) Update(ctx context.Context, id string, fn UpdateFunc) (*TurnResult, error) {
+	if id == "" {
+		return nil, errors.New("update has no conversation id")
+	}
+	mu := e.stripe(id)
+	mu.Lock()
+	defer mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		res, err := e.update(ctx, id, fn)
+		if !errors.Is(err, contextstore.ErrVersionConflict) {
+			return res, err
+		}
+		if attempt >= e.opts.MaxRetries {
+			return nil, fmt.Errorf("conversation %s: %w", id, ErrTooManyConflicts)
+		}
+	}
+}
+
+func (e *Executor) update(ctx context.Context, id string, fn UpdateFunc) (*TurnResult, error) {
+	st := e.opts.Store
+	now := e.opts.Clock().UTC()
+	conv, err := st.GetConversation(ctx, id)
+	switch {
+	case errors.Is(err, contextstore.ErrNotFound):
+		return nil, fmt.Errorf("%w %q", ErrNoConversation, id)
+	case err != nil:
+		return nil, fmt.Errorf("loading conversation %s: %w", id, err)
+	}
+	if conv.Ended {
+		return nil, fmt.Errorf("conversation %s: %w", id, ErrConversationEnded)
+	}
+	t := &Turn{Conversation: conv, Now: now, InfoAtStart: conv.Info}
+	if err := fn(ctx, t); errors.Is(err, ErrUnchanged) {
+		return &TurnResult{Waiting: conv.Cursor != nil, Conversation: conv}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	for _, r := range t.replies {
+		e.record(conv, now, contextstore.FromBot, r)
+	}
+	conv.UpdatedAt = now
+	if err := st.PutConversation(ctx, conv); err != nil {
+		return nil, fmt.Errorf("saving conversation %s: %w", conv.ID, err)
+	}
+	return &TurnResult{Replies: t.replies, Waiting: conv.Cursor != nil, Conversation: conv}, nil
+}
+
+func (e *Executor) turn(ctx context.Context, ev Event, cause string) (*TurnResult, error) {
 	st := e.opts.Store
 	now := e.opts.Clock().UTC()
 	conv, err := st.GetConversation(ctx, ev.ConversationID)
@@ -263,7 +404,7 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 			}
 		}
 	}
-	t := &Turn{Event: ev, Conversation: conv, Now: now, InfoAtStart: conv.Info}
+	t := &Turn{Event: ev, Conversation: conv, Now: now, InfoAtStart: conv.Info, cause: conv.ID + "/" + cause}
 	activity := &t.activity
 	if conv.User.IsAuthenticated && conv.User.UserID != "" {
 		a, err := st.GetActivity(ctx, conv.User.UserID)
@@ -277,33 +418,31 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 		}
 	}
 	if ev.Type == EventMessage {
-		e.record(conv, now, "user", ev.Text)
+		e.record(conv, now, contextstore.FromUser, ev.Text)
 	}
-	handled, err := e.runHooks(ctx, t)
+	handled, err := e.agentEvent(ctx, t)
 	if err != nil {
 		return nil, err
+	}
+	if !handled {
+		if handled, err = e.runHooks(ctx, t); err != nil {
+			return nil, err
+		}
 	}
 	if !handled {
 		if err := e.run(ctx, t, activity); err != nil {
 			return nil, err
 		}
 	}
-	for _, h := range e.opts.Hooks {
-		if ah, ok := h.(AfterHook); ok {
-			if err := ah.AfterFlows(ctx, t); err != nil {
-				return nil, err
-			}
+	for _, h := range e.after {
+		if err := h.AfterFlows(ctx, t); err != nil {
+			return nil, err
 		}
 	}
 	for _, r := range t.replies {
-		e.record(conv, now, "bot", r)
+		e.record(conv, now, contextstore.FromBot, r)
 	}
-	if ev.Key != "" {
-		conv.Processed = append(conv.Processed, contextstore.ProcessedEvent{Key: ev.Key, Replies: t.replies})
-		if over := len(conv.Processed) - e.opts.IdempotencyWindow; over > 0 {
-			conv.Processed = append(conv.Processed[:0], conv.Processed[over:]...)
-		}
-	}
+	conv.Processed = e.remember(conv.Processed, ev.Key, t.replies, now)
 	conv.UpdatedAt = now
 	if err := st.PutConversation(ctx, conv); err != nil {
 		return nil, fmt.Errorf("saving conversation %s: %w", conv.ID, err)
@@ -312,8 +451,68 @@ func (e *Executor) turn(ctx context.Context, ev Event) (*TurnResult, error) {
 	return &t.result, nil
 }
 
+// remember adds the processed key (if any) to the records and forgets
+// those that fell out of the idempotency window.
+func (e *Executor) remember(list []contextstore.ProcessedEvent, key string, replies []string, now time.Time) []contextstore.ProcessedEvent {
+	if key != "" {
+		list = append(list, contextstore.ProcessedEvent{Key: key, Replies: replies, At: now})
+	}
+	cut := now.Add(-e.opts.IdempotencyWindow)
+	keep := 0
+	for i, p := range list {
+		if !p.At.IsZero() && p.At.Before(cut) {
+			continue
+		}
+		list[keep] = list[i]
+		keep++
+	}
+	clear(list[keep:])
+	return list[:keep]
+}
+
+// agentEvent applies the helpdesk's agent events and keeps the bot quiet
+// while an agent is connected (the user's messages reach the agent through
+// the transcript). It reports whether the event needs no flow.
+func (e *Executor) agentEvent(ctx context.Context, t *Turn) (bool, error) {
+	c := t.Conversation
+	switch t.Event.Type {
+	case EventAgentConnected:
+		if !c.Helpdesk.InQueue {
+			return false, ErrNotWaiting
+		}
+		for _, g := range e.gates {
+			ok, err := g.AllowConnect(ctx, t)
+			if err != nil {
+				return false, fmt.Errorf("checking whether an agent may connect: %w", err)
+			}
+			if !ok {
+				return false, ErrNotWaiting
+			}
+		}
+		c.Helpdesk.InQueue, c.Helpdesk.AgentConnected, c.Helpdesk.AgentEmail = false, true, t.Event.Text
+		c.Transcript = append(c.Transcript, contextstore.Message{At: t.Now, From: contextstore.FromSystem, Text: "agent joined"})
+		return true, nil
+	case EventAgentMessage:
+		if !c.Helpdesk.AgentConnected {
+			return false, fmt.Errorf("conversation %s: %w", c.ID, ErrNoAgent)
+		}
+		c.Transcript = append(c.Transcript, contextstore.Message{At: t.Now, From: contextstore.FromAgent, Text: t.Event.Text})
+		return true, nil
+	case EventMessage:
+		return c.Helpdesk.AgentConnected, nil
+	case EventAgentDisconnected:
+		if t.Event.Feedback != nil && t.Event.Feedback.AgentEmail == "" {
+			t.Event.Feedback.AgentEmail = c.Helpdesk.AgentEmail
+		}
+		// The agent is gone; [[AgentFeedback]].AgentEmail keeps who it was.
+		c.Helpdesk.AgentEmail = ""
+		c.Transcript = append(c.Transcript, contextstore.Message{At: t.Now, From: contextstore.FromSystem, Text: "agent left"})
+	}
+	return false, nil
+}
+
 func (e *Executor) runHooks(ctx context.Context, t *Turn) (bool, error) {
-	for _, h := range e.opts.Hooks {
+	for _, h := range e.before {
 		handled, err := h.BeforeFlows(ctx, t)
 		if err != nil || handled {
 			return handled, err
@@ -528,6 +727,7 @@ func (e *Executor) callAction(ctx context.Context, t *Turn, f *Flow, st *Step, r
 		Action:       st.Action,
 		FlowID:       f.ID,
 		StepID:       st.ID,
+		Cause:        t.cause + "/" + f.ID + "/" + st.ID,
 		Conversation: t.Conversation,
 		Activity:     activity,
 		Now:          t.Now,
@@ -552,10 +752,8 @@ func (e *Executor) callAction(ctx context.Context, t *Turn, f *Flow, st *Step, r
 		t.silenced = true
 	}
 	took := time.Since(start)
-	for _, h := range e.opts.Hooks {
-		if o, ok := h.(ActionObserver); ok {
-			o.ActionDone(ctx, st.Action, took, err)
-		}
+	for _, o := range e.observers {
+		o.ActionDone(ctx, st.Action, took, err)
 	}
 	if ce := e.log.Check(zap.DebugLevel, "action"); ce != nil {
 		ce.Write(zap.String("action", st.Action), zap.Duration("took", took), zap.Error(err))
@@ -621,5 +819,3 @@ func jsonValue(v any) any {
 func (e *Executor) stepErr(f *Flow, st *Step, err error) error {
 	return &StepError{FlowID: f.ID, Version: f.Version, StepID: st.ID, Pos: st.Pos, Err: err}
 }
-
-var _ = strconv.Itoa

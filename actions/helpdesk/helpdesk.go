@@ -20,38 +20,25 @@ const (
 	IsOutsideWorkingHours  = "HelpdeskClient.IsOutsideWorkingHours"
 )
 
-// UserBlock asks for an authenticated user to be put on the Live Chat
-// Blacklist.
-type UserBlock struct {
-	UserID, ConversationID, AgentEmail string
-	ReasonCategory, Reason, Notes      string
-	At, Until                          time.Time
-	SaveToChatActivityData             bool
+// Sanctions records the block a flow asks for and applies its effects to
+// the calling turn's conversation — the same effects as every other
+// sanction source: the live chat ends, the conversation leaves its queue,
+// it is marked blocked (and spam when asked), the neutral message is
+// sent, the bot stays silent for the rest of the turn, and a staff-only
+// line goes into the transcript.
+type Sanctions interface {
+	// Sanction records req once per req.Cause and applies its effects to
+	// call.Conversation through call. It returns the user's
+	// ChatActivityData as stored when req.SaveToChatActivityData wrote
+	// it, else nil.
+	Sanction(ctx context.Context, req contextstore.BlockRequest, call *actions.Call) (*contextstore.ChatActivityData, error)
 }
 
-// ConversationBlock records an anonymous user's block for admins and the
-// history; the block itself lives in the conversation context.
-type ConversationBlock struct {
-	ConversationID, AgentEmail    string
-	ReasonCategory, Reason, Notes string
-	At, Until                     time.Time
-}
-
-// Blacklist stores blocks.
-type Blacklist interface {
-	// BlockUser adds the user to the Live Chat Blacklist and, when asked,
-	// writes ChatActivityData; it returns the stored ChatActivityData, or
-	// nil when it was left untouched.
-	BlockUser(ctx context.Context, b UserBlock) (*contextstore.ChatActivityData, error)
-	// RecordConversationBlock records an anonymous block.
-	RecordConversationBlock(ctx context.Context, b ConversationBlock) error
-}
-
-// Gate tells whether the user of a conversation is barred from live chat by
-// the blacklist or an IP / IP-range ban. (The anonymous block in the
-// conversation context is checked by the action itself.)
+// Gate tells whether the visitor of a conversation is barred from live
+// chat now: by the anonymous block in its context, the blacklist or an IP
+// / IP-range ban (one decision, owned by the blocking service).
 type Gate interface {
-	IsBlocked(ctx context.Context, c *contextstore.Conversation, now time.Time) (bool, error)
+	Barred(ctx context.Context, c *contextstore.Conversation) (bool, error)
 }
 
 // Queue places conversations in waiting queues.
@@ -66,18 +53,14 @@ type Hours interface {
 	IsOpen(t time.Time) bool
 }
 
-// Deps are the services the actions use. Blacklist, Gate and Queue are
+// Deps are the services the actions use. Sanctions, Gate and Queue are
 // required to run the actions (not to register them: `chatflow validate`
 // registers with zero Deps); Hours nil means always open.
 type Deps struct {
-	Blacklist Blacklist
+	Sanctions Sanctions
 	Gate      Gate
 	Queue     Queue
 	Hours     Hours
-	// BlockedMessage, when not empty, is sent to the customer when they
-	// are blocked. It must not reveal the reason; it is configuration, and
-	// the action never adds the reason to it.
-	BlockedMessage string
 }
 
 // errNoDeps is returned when an action is run without its services.
@@ -87,7 +70,7 @@ var errNoDeps = errors.New("helpdesk services are not configured")
 func Register(reg *actions.Registry, d Deps) {
 	reg.Register(actions.Spec{
 		Name:   IsBlockedForLiveChat,
-		Doc:    "Blocks the chat user from being placed in the live-chat waiting queue for BlockIntervalMinutes. Authenticated users are added to the Live Chat Blacklist (and, with SaveToChatActivityData, to ChatActivityData); anonymous users get [[ConversationInfo]].LiveChatBlockedUntil in the conversation context. Returns true.",
+		Doc:    "Blocks the chat user from being placed in the live-chat waiting queue for BlockIntervalMinutes (or, with Permanent, until lifted). Authenticated users are added to the Live Chat Blacklist (and, with SaveToChatActivityData, to ChatActivityData); anonymous users get [[ConversationInfo]].LiveChatBlockedUntil in the conversation context. The live chat ends, the customer gets the neutral blocked message and no further prompts in this turn. Returns true.",
 		Params: schemas.MustRead("actions/" + IsBlockedForLiveChat + ".json"),
 		New:    func() actions.Action { return &blockAction{d: d} },
 	})
@@ -113,10 +96,11 @@ type blockParams struct {
 	BlockIntervalMinutes   int
 	BlockReason            string
 	SaveToChatActivityData bool
+	Permanent              bool
 }
 
 func (a *blockAction) Run(ctx context.Context, call *actions.Call) (actions.Result, error) {
-	if a.d.Blacklist == nil {
+	if a.d.Sanctions == nil {
 		return actions.Result{}, errNoDeps
 	}
 	var p blockParams
@@ -124,53 +108,36 @@ func (a *blockAction) Run(ctx context.Context, call *actions.Call) (actions.Resu
 		return actions.Result{}, err
 	}
 	c := call.Conversation
-	until := call.Now.Add(time.Duration(p.BlockIntervalMinutes) * time.Minute)
 	agent := c.Feedback.AgentEmail
 	if agent == "" {
 		agent = c.Helpdesk.AgentEmail
 	}
-	if c.User.IsAuthenticated && c.User.UserID != "" {
-		act, err := a.d.Blacklist.BlockUser(ctx, UserBlock{
-			UserID: c.User.UserID, ConversationID: c.ID, AgentEmail: agent,
-			ReasonCategory: c.Feedback.ReasonCategory, Reason: p.BlockReason, Notes: c.Feedback.Notes,
-			At: call.Now, Until: until, SaveToChatActivityData: p.SaveToChatActivityData,
-		})
-		if err != nil {
-			return actions.Result{}, fmt.Errorf("blocking user %s: %w", c.User.UserID, err)
-		}
-		if act != nil && call.Activity != nil {
-			*call.Activity = *act
-		}
-	} else {
-		err := a.d.Blacklist.RecordConversationBlock(ctx, ConversationBlock{
-			ConversationID: c.ID, AgentEmail: agent,
-			ReasonCategory: c.Feedback.ReasonCategory, Reason: p.BlockReason, Notes: c.Feedback.Notes,
-			At: call.Now, Until: until,
-		})
-		if err != nil {
-			return actions.Result{}, fmt.Errorf("recording block of conversation %s: %w", c.ID, err)
-		}
-		// Set only once recorded: a flow may go on after a failed action
-		// (on_error) and save the context, which must not then hold a block
-		// the action reported as failed.
-		c.Info.LiveChatBlockedUntil = &until
+	period := contextstore.Period{Minutes: p.BlockIntervalMinutes}
+	if p.Permanent {
+		period = contextstore.Period{Permanent: true}
 	}
-	// Effects of a block: the live chat ends and the conversation is
-	// marked; the customer may get a neutral message, never the reason.
-	c.Info.Blocked = true
-	if c.Feedback.MarkSpam {
-		c.Info.MarkedSpam = true
+	// One request, decided by the turn: it starts at the turn's clock,
+	// and the call's cause makes a retried or duplicated turn find the
+	// block its first run made.
+	req := contextstore.BlockRequest{
+		Kind: contextstore.KindConversation, ConversationID: c.ID,
+		Channels: []string{"live_chat"}, Period: period, At: call.Now,
+		ReasonCategory: c.Feedback.ReasonCategory, Reason: p.BlockReason, Notes: c.Feedback.Notes,
+		Actor: agent, Source: contextstore.SourceFlow, Cause: call.Cause, MarkSpam: c.Feedback.MarkSpam,
 	}
-	c.Helpdesk.AgentConnected = false
-	if err := a.leaveQueue(ctx, c); err != nil {
-		return actions.Result{}, err
+	authenticated := c.User.IsAuthenticated && c.User.UserID != ""
+	if authenticated {
+		req.Kind, req.UserID, req.SaveToChatActivityData = contextstore.KindUser, c.User.UserID, p.SaveToChatActivityData
 	}
-	if a.d.BlockedMessage != "" {
-		call.Reply(a.d.BlockedMessage)
+	act, err := a.d.Sanctions.Sanction(ctx, req, call)
+	if err != nil {
+		return actions.Result{}, fmt.Errorf("blocking the chat user of %s: %w", c.ID, err)
 	}
-	call.Silence()
+	if act != nil && call.Activity != nil {
+		*call.Activity = *act
+	}
 	call.Log().Info("chat user blocked for live chat",
-		zap.Bool("authenticated", c.User.IsAuthenticated), zap.Time("until", until), zap.String("agent", agent))
+		zap.Bool("authenticated", authenticated), zap.String("period", period.String()), zap.String("agent", agent))
 	return actions.Result{Value: true}, nil
 }
 
@@ -184,10 +151,6 @@ func leaveQueue(ctx context.Context, q Queue, c *contextstore.Conversation) erro
 	}
 	c.Helpdesk.InQueue = false
 	return nil
-}
-
-func (a *blockAction) leaveQueue(ctx context.Context, c *contextstore.Conversation) error {
-	return leaveQueue(ctx, a.d.Queue, c)
 }
 
 type connectAction struct{ d Deps }
@@ -205,12 +168,9 @@ func (a *connectAction) Run(ctx context.Context, call *actions.Call) (actions.Re
 	c := call.Conversation
 	c.Helpdesk.IsBlockedForLiveChat = false
 	c.Helpdesk.IsOutsideWorkingHours = false
-	blocked := contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, call.Now)
-	if !blocked {
-		var err error
-		if blocked, err = a.d.Gate.IsBlocked(ctx, c, call.Now); err != nil {
-			return actions.Result{}, fmt.Errorf("checking blocks: %w", err)
-		}
+	blocked, err := a.d.Gate.Barred(ctx, c)
+	if err != nil {
+		return actions.Result{}, fmt.Errorf("checking blocks: %w", err)
 	}
 	if blocked {
 		c.Helpdesk.IsBlockedForLiveChat = true

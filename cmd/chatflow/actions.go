@@ -18,7 +18,7 @@ func cmdActions(args []string, out io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	specs := app.NewRegistry(app.Config{}).Specs()
+	specs := app.NewRegistry().Specs()
 	if *asJSON {
 		type entry struct {
 			Name   string          `json:"name"`

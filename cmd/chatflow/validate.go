@@ -25,7 +25,7 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	if fs.NArg() == 0 {
 		return usageError{"validate needs at least one file or directory"}
 	}
-	loader, err := flows.NewLoader(app.NewRegistry(app.Config{}))
+	loader, err := flows.NewLoader(app.NewRegistry())
 	if err != nil {
 		return err
 	}

@@ -3,78 +3,68 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"time"
 
+	"github.com/chatflow/chatflow/actions"
 	"github.com/chatflow/chatflow/actions/helpdesk"
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/blocking"
+	"github.com/chatflow/chatflow/internal/sanctions"
 )
 
-// blacklist adapts the blocking service to helpdesk.Blacklist.
-type blacklist struct{ s *blocking.Service }
-
-var _ helpdesk.Blacklist = blacklist{}
-
-func (b blacklist) BlockUser(ctx context.Context, u helpdesk.UserBlock) (*contextstore.ChatActivityData, error) {
-	_, act, err := b.s.BlockUserForLiveChat(ctx, blocking.LiveChatBlock{
-		UserID: u.UserID, ConversationID: u.ConversationID, AgentEmail: u.AgentEmail,
-		Minutes: int(u.Until.Sub(u.At) / time.Minute), Reason: u.Reason, ReasonCategory: u.ReasonCategory, Notes: u.Notes,
-		SaveToChatActivityData: u.SaveToChatActivityData,
-	})
-	return act, err
+// flowSanctions adapts the sanctions pipeline's first steps to
+// helpdesk.Sanctions: the flow action's request is recorded by the
+// blocking service (once per cause) and its effects are applied to the
+// turn's own conversation in the turn; a new block is queued for the
+// pipeline to apply to the other conversations it covers.
+type flowSanctions struct {
+	s       *blocking.Service
+	effects *sanctions.Effects
 }
 
-func (b blacklist) RecordConversationBlock(ctx context.Context, c helpdesk.ConversationBlock) error {
-	_, err := b.s.RecordConversationBlock(ctx, blocking.ConversationBlock{
-		ConversationID: c.ConversationID, AgentEmail: c.AgentEmail, Until: c.Until,
-		Reason: c.Reason, ReasonCategory: c.ReasonCategory, Notes: c.Notes,
-	})
-	return err
+var _ helpdesk.Sanctions = flowSanctions{}
+
+func (f flowSanctions) Sanction(ctx context.Context, req contextstore.BlockRequest, call *actions.Call) (*contextstore.ChatActivityData, error) {
+	o, err := f.s.Sanction(ctx, req)
+	if o.Block == nil {
+		return nil, err
+	}
+	// A follow-up failure (audit, ChatActivityData) does not undo the
+	// block: apply it, and report the failure with it.
+	if _, aerr := f.effects.Apply(ctx, sanctions.Target{Conversation: call.Conversation, Now: call.Now, Reply: call.Reply, Silence: call.Silence, Quiet: !o.Created}, o.Block); aerr != nil {
+		return nil, aerr
+	}
+	if o.Created {
+		f.effects.Later(o.Block.ID)
+	}
+	return o.Activity, err
 }
 
-// gate adapts the blocking service to helpdesk.Gate: the user blacklist
-// and IP / range bans. Conversation block records are not consulted: for
-// anonymous users the conversation context is the source of truth, so a
-// flow that lifts the block there really unblocks.
+// gate adapts the blocking service's one decision to helpdesk.Gate (for
+// ConnectToHelpdeskAgent) and to flows.ConnectGate (the queue: an agent is
+// never connected to a visitor blocked while waiting).
 type gate struct{ s *blocking.Service }
 
-var _ helpdesk.Gate = gate{}
+var (
+	_ helpdesk.Gate     = gate{}
+	_ flows.ConnectGate = gate{}
+)
 
-func (g gate) IsBlocked(ctx context.Context, c *contextstore.Conversation, _ time.Time) (bool, error) {
-	sub := blocking.Subject{Channel: "live_chat"}
-	if c.User.IsAuthenticated {
-		sub.UserID = c.User.UserID
-	}
-	if ip, err := netip.ParseAddr(c.Info.VisitorIP); err == nil {
-		sub.IP = ip
-	}
-	d, err := g.s.Check(ctx, sub)
-	if err != nil {
-		return false, err
-	}
-	return d.Blocked, nil
+func (g gate) Barred(ctx context.Context, c *contextstore.Conversation) (bool, error) {
+	d, err := g.s.DecideConversation(ctx, c, blocking.ChannelLiveChat)
+	return d.Blocked, err
 }
 
-// LiveChatBlocked reports whether c's visitor is blocked from live chat
-// now: the conversation's own block (ConversationInfo.LiveChatBlockedUntil)
-// or, through the blocking service, the user's blacklist entry or an IP /
-// range ban. HelpdeskClient.IsBlockedForLiveChat only records the answer of
-// the last ConnectToHelpdeskAgent or block; this is the current one, so a
-// block lifted by an admin or ended by its period shows as lifted.
-func (a *App) LiveChatBlocked(ctx context.Context, c *contextstore.Conversation) (bool, error) {
-	if contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, a.Clock()) {
-		return true, nil
-	}
-	return gate{a.Blocking}.IsBlocked(ctx, c, a.Clock())
+func (g gate) AllowConnect(ctx context.Context, t *flows.Turn) (bool, error) {
+	barred, err := g.Barred(ctx, t.Conversation)
+	return !barred, err
 }
 
 // liftHook ends the history record of an anonymous block when a flow
 // lifted the block itself (LiveChatBlockedUntil set to null or GetDate()).
 type liftHook struct{ s *blocking.Service }
 
-func (liftHook) BeforeFlows(context.Context, *flows.Turn) (bool, error) { return false, nil }
+var _ flows.AfterFlowsHook = liftHook{}
 
 func (h liftHook) AfterFlows(ctx context.Context, t *flows.Turn) error {
 	was := contextstore.IsActiveAt(t.InfoAtStart.LiveChatBlockedUntil, t.Now)
@@ -85,5 +75,7 @@ func (h liftHook) AfterFlows(ctx context.Context, t *flows.Turn) error {
 	if _, err := h.s.RecordConversationUnblock(ctx, t.Conversation.ID, "flow", "lifted by the conversation's flow"); err != nil {
 		return fmt.Errorf("recording the flow's unblock of %s: %w", t.Conversation.ID, err)
 	}
+	t.Conversation.Helpdesk.IsBlockedForLiveChat = false
+	t.Note("the conversation's flow lifted the block")
 	return nil
 }

@@ -19,9 +19,12 @@ import (
 	"github.com/chatflow/chatflow/actions/helpdesk"
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
+	"github.com/chatflow/chatflow/internal/agentdesk"
 	"github.com/chatflow/chatflow/internal/blocking"
-	hd "github.com/chatflow/chatflow/internal/helpdesk"
+	"github.com/chatflow/chatflow/internal/events"
 	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/queue"
+	"github.com/chatflow/chatflow/internal/sanctions"
 	"github.com/chatflow/chatflow/internal/workinghours"
 )
 
@@ -40,6 +43,9 @@ type Options struct {
 	// CHATFLOW_ENCRYPTION_KEY gives one; nil means a random key (fine for
 	// tests and `chatflow run`, whose data does not outlive the process).
 	EncryptionKey []byte
+	// Events receives the domain events (block created, lifted, …;
+	// conversation blocked); nil drops them.
+	Events events.Publisher
 }
 
 // App is a wired chatflow system.
@@ -49,10 +55,16 @@ type App struct {
 	Loader   *flows.Loader
 	Executor *flows.Executor
 	Blocking *blocking.Service
-	Helpdesk *hd.Service
-	Hours    *workinghours.Calendar
-	Logger   *zap.Logger
-	Clock    func() time.Time
+	Queue    *queue.Service
+	// Sanctions is the sanctions pipeline: every staff block goes
+	// through it, and it applies flow-made blocks to the other
+	// conversations they cover (see Background).
+	Sanctions *sanctions.Pipeline
+	// Desk is the agent desk: take, say, disconnect, direct block.
+	Desk   *agentdesk.Desk
+	Hours  *workinghours.Calendar
+	Logger *zap.Logger
+	Clock  func() time.Time
 	// Warnings are the non-fatal lint findings of the loaded flows.
 	Warnings flows.Problems
 }
@@ -82,6 +94,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	publisher := o.Events
+	if publisher == nil {
+		publisher = events.Discard
+	}
 	a.Blocking, err = blocking.New(o.Store, blocking.Options{
 		Clock:      o.Clock,
 		Logger:     o.Logger,
@@ -91,6 +107,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		// Another instance's ban changes are seen within a second (at once
 		// with Background's pub/sub); this instance's own changes at once.
 		RefreshInterval: blocking.DefaultRefreshInterval,
+		Events:          publisher,
 	})
 	if err != nil {
 		return nil, err
@@ -98,16 +115,20 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if a.Hours, err = workinghours.New(o.Config.WorkingHours); err != nil {
 		return nil, fmt.Errorf("working_hours: %w", err)
 	}
-	a.Helpdesk = hd.New(o.Store, func() *flows.Executor { return a.Executor }, o.Logger)
-	a.Helpdesk.UseGate(gate{a.Blocking}.IsBlocked)
+	a.Queue = queue.New(o.Store)
+	effects, err := sanctions.NewEffects(sanctions.EffectsOptions{
+		Queue: a.Queue, BlockedText: o.Config.BlockedMessage, Events: publisher, Logger: o.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
 
 	a.Registry = actions.NewRegistry()
 	helpdesk.Register(a.Registry, helpdesk.Deps{
-		Blacklist:      blacklist{a.Blocking},
-		Gate:           gate{a.Blocking},
-		Queue:          a.Helpdesk,
-		Hours:          a.Hours,
-		BlockedMessage: o.Config.BlockedMessage,
+		Sanctions: flowSanctions{a.Blocking, effects},
+		Gate:      gate{a.Blocking},
+		Queue:     a.Queue,
+		Hours:     a.Hours,
 	})
 	if a.Loader, err = flows.NewLoader(a.Registry); err != nil {
 		return nil, err
@@ -122,18 +143,25 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Registry: a.Registry,
 		Logger:   o.Logger,
 		Clock:    o.Clock,
-		Hooks:    append([]flows.Hook{a.Helpdesk.Hook(), liftHook{a.Blocking}}, o.Hooks...),
+		Hooks:    append([]flows.Hook{gate{a.Blocking}, liftHook{a.Blocking}}, o.Hooks...),
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.Sanctions, err = sanctions.New(a.Executor, sanctions.Options{
+		Blocking: a.Blocking, Effects: effects, Conversations: o.Store, Logger: o.Logger, Clock: o.Clock,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Desk = agentdesk.New(a.Executor, a.Queue, a.Sanctions, o.Logger)
 	_ = ctx
 	return a, nil
 }
 
 // NewRegistry returns a registry with every built-in action registered but
 // no services behind them: enough to lint flows and list actions.
-func NewRegistry(Config) *actions.Registry {
+func NewRegistry() *actions.Registry {
 	r := actions.NewRegistry()
 	helpdesk.Register(r, helpdesk.Deps{})
 	return r

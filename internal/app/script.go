@@ -48,7 +48,7 @@ func (a *App) cmdAgentTake(ctx context.Context, s *flowtest.Session, arg *yaml.N
 	if p.Queue == "" {
 		p.Queue = "default"
 	}
-	c, err := a.Helpdesk.Take(ctx, p.Queue, p.Agent)
+	c, err := a.Desk.Take(ctx, p.Queue, p.Agent)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (a *App) cmdAgentTake(ctx context.Context, s *flowtest.Session, arg *yaml.N
 }
 
 func (a *App) cmdAgentSay(ctx context.Context, s *flowtest.Session, arg *yaml.Node) error {
-	if err := a.Helpdesk.Say(ctx, s.Conversation, "", arg.Value); err != nil {
+	if err := a.Desk.Say(ctx, s.Conversation, arg.Value); err != nil {
 		return err
 	}
 	c, err := s.Conv(ctx)
@@ -79,7 +79,7 @@ func (a *App) cmdExpectQueue(ctx context.Context, _ *flowtest.Session, arg *yaml
 		return err
 	}
 	for _, q := range slices.Sorted(maps.Keys(want)) {
-		entries, err := a.Helpdesk.Waiting(ctx, q)
+		entries, err := a.Queue.Waiting(ctx, q)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (a *App) cmdAdminBan(ctx context.Context, _ *flowtest.Session, arg *yaml.No
 		return err
 	}
 	nb.Period = per
-	_, err = a.Blocking.Create(ctx, nb)
+	_, err = a.Sanctions.Block(ctx, nb)
 	return err
 }
 
@@ -191,7 +191,7 @@ func (a *App) cmdAdminUnblockUser(ctx context.Context, _ *flowtest.Session, arg 
 	if err := arg.Decode(&p); err != nil {
 		return err
 	}
-	n, err := a.Blocking.UnblockUser(ctx, p.User, p.By, p.Notes)
+	n, err := a.Sanctions.UnblockUser(ctx, p.User, p.By, p.Notes)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (a *App) cmdAdminLift(ctx context.Context, s *flowtest.Session, arg *yaml.N
 		return fmt.Errorf("conversation %s has no active block to lift", p.Conversation)
 	}
 	for _, v := range views {
-		if _, err := a.Blocking.Lift(ctx, v.Block.ID, p.By, p.Notes); err != nil {
+		if _, err := a.Sanctions.Lift(ctx, v.Block.ID, p.By, p.Notes); err != nil {
 			return err
 		}
 	}

@@ -150,7 +150,7 @@ func wantQueued(t *testing.T, inst *app.App, c *contextstore.Conversation) {
 
 func waitingIn(t *testing.T, inst *app.App) []string {
 	t.Helper()
-	entries, err := inst.Helpdesk.Waiting(t.Context(), "support")
+	entries, err := inst.Queue.Waiting(t.Context(), "support")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestTwoInstancesUserBlock(t *testing.T) {
 	v := visitor{ip: "198.51.100.42", user: user}
 
 	wantQueued(t, p.A, askForAgent(t, p.A, "a-1", "k1", v))
-	taken, err := p.A.Helpdesk.Take(ctx, "support", "agent@example.com")
+	taken, err := p.A.Desk.Take(ctx, "support", "agent@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestTwoInstancesUserBlock(t *testing.T) {
 		t.Fatalf("the agent took %s, want a-1", taken.ID)
 	}
 	blockedAt := p.clkA.Now()
-	res, err := p.A.Helpdesk.Disconnect(ctx, "a-1", contextstore.AgentFeedback{
+	res, err := p.A.Desk.Disconnect(ctx, "a-1", "", contextstore.AgentFeedback{
 		Block: true, ReasonCategory: blocking.CategoryAbusiveLanguage, Notes: "insults", BlockIntervalMinutes: 120,
 	})
 	if err != nil {

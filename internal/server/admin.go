@@ -252,7 +252,8 @@ func (s *Server) adminCreateBlock(w http.ResponseWriter, r *http.Request, p Prin
 	nb := blocking.NewBlock{
 		Kind: contextstore.BlockKind(req.Kind), UserID: req.UserID, ConversationID: req.ConversationID,
 		IP: req.IP, Range: req.Range, Allow: req.Allow, Channels: req.Channels, Period: per,
-		ReasonCategory: req.ReasonCategory, Reason: req.Reason, Notes: req.Notes, Actor: p.Email,
+		ReasonCategory: req.ReasonCategory, Reason: req.Reason, Notes: req.Notes, Actor: staffActor(p),
+		Source: contextstore.SourceAdmin, Cause: idempotencyKey(r, "admin-block"),
 	}
 	if len(errs) > 0 {
 		// Report the other fields' problems too: validate with a valid period.
@@ -265,11 +266,15 @@ func (s *Server) adminCreateBlock(w http.ResponseWriter, r *http.Request, p Prin
 		fieldProblem(w, http.StatusUnprocessableEntity, "invalid block", errs)
 		return
 	}
-	b, err := s.app.Blocking.Create(r.Context(), nb)
-	if !s.stored(w, r, "block", b, err) {
+	o, err := s.app.Sanctions.Block(r.Context(), nb)
+	if !s.stored(w, r, "block", o.Block, err) {
 		return
 	}
-	s.writeBlock(w, r, http.StatusCreated, b.ID)
+	status := http.StatusCreated
+	if !o.Created {
+		status = http.StatusOK // a retry with the same Idempotency-Key
+	}
+	s.writeBlock(w, r, status, o.Block.ID)
 }
 
 func (s *Server) writeBlock(w http.ResponseWriter, r *http.Request, status int, id string) {
@@ -294,7 +299,7 @@ func (s *Server) adminRenewBlock(w http.ResponseWriter, r *http.Request, p Princ
 		fieldProblem(w, http.StatusUnprocessableEntity, "invalid renewal", errs)
 		return
 	}
-	b, err := s.app.Blocking.Renew(r.Context(), r.PathValue("id"), per, p.Email, req.Notes)
+	b, err := s.app.Sanctions.Renew(r.Context(), r.PathValue("id"), per, staffActor(p), req.Notes)
 	if !s.stored(w, r, "block", b, err) {
 		return
 	}
@@ -325,7 +330,7 @@ func (s *Server) adminEditBlock(w http.ResponseWriter, r *http.Request, p Princi
 			e.Until = &u
 		}
 	}
-	b, err := s.app.Blocking.Edit(r.Context(), r.PathValue("id"), e, p.Email)
+	b, err := s.app.Sanctions.Edit(r.Context(), r.PathValue("id"), e, staffActor(p))
 	if !s.stored(w, r, "block", b, err) {
 		return
 	}
@@ -339,7 +344,7 @@ func (s *Server) adminLiftBlock(w http.ResponseWriter, r *http.Request, p Princi
 	if !decode(w, r, &req) {
 		return
 	}
-	b, err := s.app.Blocking.Lift(r.Context(), r.PathValue("id"), p.Email, req.Notes)
+	b, err := s.app.Sanctions.Lift(r.Context(), r.PathValue("id"), staffActor(p), req.Notes)
 	if !s.stored(w, r, "block", b, err) {
 		return
 	}
@@ -354,7 +359,7 @@ func (s *Server) adminUnblockUser(w http.ResponseWriter, r *http.Request, p Prin
 		return
 	}
 	id := r.PathValue("id")
-	n, err := s.app.Blocking.UnblockUser(r.Context(), id, p.Email, req.Notes)
+	n, err := s.app.Sanctions.UnblockUser(r.Context(), id, staffActor(p), req.Notes)
 	if err != nil && !errors.Is(err, blocking.ErrIncomplete) {
 		s.serviceError(w, r, "user", err)
 		return

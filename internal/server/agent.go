@@ -15,7 +15,7 @@ import (
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/internal/auth"
 	"github.com/chatflow/chatflow/internal/blocking"
-	"github.com/chatflow/chatflow/internal/helpdesk"
+	"github.com/chatflow/chatflow/internal/queue"
 )
 
 // Role is a staff member's role (auth.Role): RoleAgent < RoleSupervisor
@@ -186,7 +186,7 @@ type queueEntry struct {
 
 func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, _ Principal) {
 	q := r.PathValue("queue")
-	list, err := s.app.Helpdesk.Waiting(r.Context(), q)
+	list, err := s.app.Queue.Waiting(r.Context(), q)
 	if err != nil {
 		s.serviceError(w, r, "queue", fmt.Errorf("listing queue %q: %w", q, err))
 		return
@@ -215,8 +215,8 @@ func transcript(c *contextstore.Conversation) []message {
 
 func (s *Server) agentTake(w http.ResponseWriter, r *http.Request, p Principal) {
 	q := r.PathValue("queue")
-	c, err := s.app.Helpdesk.Take(r.Context(), q, p.Email)
-	if errors.Is(err, helpdesk.ErrQueueEmpty) {
+	c, err := s.app.Desk.Take(r.Context(), q, staffActor(p))
+	if errors.Is(err, queue.ErrEmpty) {
 		problem(w, http.StatusNotFound, "queue empty", fmt.Sprintf("no conversation is waiting in queue %q", q))
 		return
 	}
@@ -254,11 +254,32 @@ func (s *Server) agentConversation(w http.ResponseWriter, r *http.Request, p Pri
 		problem(w, http.StatusConflict, "no agent connected", fmt.Sprintf("conversation %q has no agent connected; take it from its queue first", c.ID))
 		return nil, false
 	}
-	if c.Helpdesk.AgentEmail != p.Email && !p.Role.AtLeast(RoleSupervisor) {
+	if !holds(c, p) {
 		s.deny(w, r, p, action, RoleSupervisor)
 		return nil, false
 	}
 	return c, true
+}
+
+// holds reports whether p may act on c's chat: the agent connected to it,
+// or any supervisor or admin. A plain agent may not act on a chat another
+// agent holds, nor on one nobody took.
+func holds(c *contextstore.Conversation, p Principal) bool {
+	if p.Role.AtLeast(RoleSupervisor) {
+		return true
+	}
+	return c.Helpdesk.AgentConnected && c.Helpdesk.AgentEmail != "" && c.Helpdesk.AgentEmail == staffActor(p)
+}
+
+// idempotencyKey is the client's Idempotency-Key header, scoped to what the
+// request does, or "" when there is none: a retried staff request with the
+// same key finds the block its first run made.
+func idempotencyKey(r *http.Request, scope string) string {
+	k := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if k == "" || len(k) > 200 {
+		return ""
+	}
+	return scope + ":" + k
 }
 
 func (s *Server) agentSay(w http.ResponseWriter, r *http.Request, p Principal) {
@@ -276,7 +297,7 @@ func (s *Server) agentSay(w http.ResponseWriter, r *http.Request, p Principal) {
 	if !ok {
 		return
 	}
-	if err := s.app.Helpdesk.Say(r.Context(), c.ID, p.Email, req.Text); err != nil {
+	if err := s.app.Desk.Say(r.Context(), c.ID, req.Text); err != nil {
 		s.turnError(w, r, err)
 		return
 	}
@@ -339,85 +360,32 @@ func (s *Server) agentDisconnect(w http.ResponseWriter, r *http.Request, p Princ
 		return
 	}
 	minutes := req.Minutes
-	switch {
-	case !req.Block || req.Period == "":
-	case per.Permanent:
-		// The flow blocks for a number of minutes: block for the longest,
-		// then make this turn's block record permanent.
-		minutes = blocking.MaxMinutes
-	default:
+	if req.Block && req.Period != "" && !per.Permanent {
 		minutes = per.Minutes
 	}
-	// The block records of this turn are those created from now on.
-	since := s.app.Clock()
-	res, err := s.app.Helpdesk.Disconnect(r.Context(), c.ID, contextstore.AgentFeedback{
-		AgentEmail: p.Email, Block: req.Block, ReasonCategory: req.ReasonCategory, Notes: req.Notes,
-		BlockIntervalMinutes: minutes, MarkSpam: req.Spam, Rating: req.Rating,
+	before := len(c.Sanctions)
+	res, err := s.app.Desk.Disconnect(r.Context(), c.ID, idempotencyKey(r, "disconnect"), contextstore.AgentFeedback{
+		AgentEmail: staffActor(p), Block: req.Block, ReasonCategory: req.ReasonCategory, Notes: req.Notes,
+		BlockIntervalMinutes: minutes, Permanent: req.Block && per.Permanent, MarkSpam: req.Spam, Rating: req.Rating,
 	})
 	if err != nil {
 		s.turnError(w, r, err)
 		return
 	}
 	out := map[string]any{"id": c.ID, "replies": nonNil(res.Replies)}
-	blocked := false
-	if req.Block {
-		creator := p.Email
-		if creator == "" {
-			creator = c.Helpdesk.AgentEmail // the flow names the connected agent
-		}
-		if creator == "" {
-			creator = blocking.ActorFlow
-		}
-		b, err := s.turnBlock(r, c.ID, creator, since, per.Permanent, staffActor(p))
-		if err != nil {
-			s.serviceError(w, r, "block", err)
-			return
-		}
-		if b != nil {
-			out["block_id"] = b.ID
-			blocked = true
-		}
+	// The sanction this turn applied, if its flow blocked (a duplicate
+	// answers from the record: then the conversation's latest).
+	after := res.Conversation.Sanctions
+	if n := len(after); n > 0 && (n > before || res.Duplicate) && req.Block {
+		out["block_id"] = after[n-1]
 	}
-	if after, err := s.app.Store.GetConversation(r.Context(), c.ID); err == nil && !blocked {
-		blocked = contextstore.IsActiveAt(after.Info.LiveChatBlockedUntil, s.app.Clock())
-	}
-	out["blocked"] = blocked
-	writeJSON(w, http.StatusOK, out)
-}
-
-// turnBlock finds the block record (user or conversation) that the
-// disconnect turn created for conversation convID: active, created by
-// creator at or after since, with an end. With permanent it removes the
-// end of every such record (Edit syncs ChatActivityData or the
-// conversation's LiveChatBlockedUntil). It returns the latest one, or nil
-// when the flow blocked nothing.
-func (s *Server) turnBlock(r *http.Request, convID, creator string, since time.Time, permanent bool, actor string) (*contextstore.Block, error) {
-	list, err := s.app.Blocking.List(r.Context(), contextstore.BlockQuery{
-		Kinds:          []contextstore.BlockKind{contextstore.KindUser, contextstore.KindConversation},
-		ConversationID: convID, Status: contextstore.StatusActive, CreatedBy: creator, CreatedFrom: since,
-	})
+	d, err := s.app.Blocking.DecideConversation(r.Context(), res.Conversation, blocking.ChannelLiveChat)
 	if err != nil {
-		return nil, err
+		s.serviceError(w, r, "block", err)
+		return
 	}
-	var last *contextstore.Block
-	for _, v := range list {
-		b := v.Block
-		if b.Until == nil {
-			continue
-		}
-		if permanent {
-			eb, err := s.app.Blocking.Edit(r.Context(), b.ID, blocking.Edit{Permanent: true}, actor)
-			if eb == nil || err != nil && !errors.Is(err, blocking.ErrIncomplete) {
-				return nil, err
-			}
-			if err != nil {
-				s.log.Warn("follow-up of a block change failed", zap.String("request_id", RequestID(r.Context())), zap.String("block", b.ID), zap.Error(err))
-			}
-			b = eb
-		}
-		last = b
-	}
-	return last, nil
+	out["blocked"] = d.Blocked
+	writeJSON(w, http.StatusOK, out)
 }
 
 // agentBlockRequest is an agent's direct block of the current customer.
@@ -453,9 +421,15 @@ func (s *Server) agentBlock(w http.ResponseWriter, r *http.Request, p Principal)
 	if !ok {
 		return
 	}
+	if !holds(c, p) {
+		// A plain agent blocks only the customer of a chat they hold.
+		s.deny(w, r, p, "conversation.block", RoleSupervisor)
+		return
+	}
 	nb := blocking.NewBlock{
 		Kind: contextstore.BlockKind(req.Target), ConversationID: c.ID, Period: per,
-		ReasonCategory: req.ReasonCategory, Notes: req.Notes, Actor: p.Email,
+		ReasonCategory: req.ReasonCategory, Notes: req.Notes, Actor: staffActor(p),
+		Source: contextstore.SourceAgent, Cause: idempotencyKey(r, "block:"+c.ID),
 	}
 	switch req.Target {
 	case "user":
@@ -474,16 +448,24 @@ func (s *Server) agentBlock(w http.ResponseWriter, r *http.Request, p Principal)
 			nb.UserID = c.User.UserID
 		}
 	}
-	b, err := s.app.Blocking.Create(r.Context(), nb)
-	if !s.stored(w, r, "block", b, err) {
+	o, err := s.app.Desk.Block(r.Context(), nb)
+	if !s.stored(w, r, "block", o.Block, err) {
 		return
 	}
-	v, err := s.app.Blocking.Get(r.Context(), b.ID)
+	v, err := s.app.Blocking.Get(r.Context(), o.Block.ID)
 	if err != nil {
 		s.serviceError(w, r, "block", err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, blockOut(v))
+	out := blockOut(v)
+	if !p.Role.AtLeast(RoleSupervisor) {
+		out.IP = "" // a plain agent never sees a visitor's IP
+	}
+	status := http.StatusCreated
+	if !o.Created {
+		status = http.StatusOK // a retry found the block its first run made
+	}
+	writeJSON(w, status, out)
 }
 
 // stored answers err unless it only says that a follow-up of a saved

@@ -18,7 +18,7 @@ func (s *Server) agentQueues(w http.ResponseWriter, r *http.Request, _ Principal
 	names := s.queueNames()
 	out := make([]queueCount, len(names))
 	for i, q := range names {
-		list, err := s.app.Helpdesk.Waiting(r.Context(), q)
+		list, err := s.app.Queue.Waiting(r.Context(), q)
 		if err != nil {
 			s.serviceError(w, r, "queue", fmt.Errorf("listing queue %q: %w", q, err))
 			return
@@ -38,22 +38,21 @@ type chatUserJSON struct {
 // agentViewConversation answers what the agent console polls while
 // chatting: the state the visitor sees, who is connected, the customer
 // and the transcript (system lines included) — never the visitor's IP.
-// The agent connected to the conversation may read it, and any
-// supervisor or admin.
+// The agent connected to the conversation may read it (and, once a
+// sanction ended the chat, the agent who held it), and any supervisor or
+// admin.
 func (s *Server) agentViewConversation(w http.ResponseWriter, r *http.Request, p Principal) {
 	c, ok := s.pathConversation(w, r)
 	if !ok {
 		return
 	}
-	if !p.Role.AtLeast(RoleSupervisor) {
+	if !p.Role.AtLeast(RoleSupervisor) && (c.Helpdesk.AgentEmail == "" || c.Helpdesk.AgentEmail != staffActor(p)) {
 		if !c.Helpdesk.AgentConnected {
 			problem(w, http.StatusConflict, "no agent connected", fmt.Sprintf("conversation %q has no agent connected; take it from its queue first", c.ID))
 			return
 		}
-		if p.Email == "" || c.Helpdesk.AgentEmail != p.Email {
-			s.deny(w, r, p, "conversation.view", RoleSupervisor)
-			return
-		}
+		s.deny(w, r, p, "conversation.view", RoleSupervisor)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":          c.ID,

@@ -29,34 +29,40 @@ func utcText(t time.Time) string {
 }
 
 // conversationBlock derives a conversation's block status (active, ended
-// or none) and reason from its block records: an active record wins, else
-// the latest ended one. Without records, an anonymous visitor's
-// LiveChatBlockedUntil decides (a flow may have set it, or a self-unblock
-// cleared it), with no reason to show.
+// or none) and reason. "active" is the blocking service's one decision
+// (the conversation's own block, the user's blacklist entry or an IP ban
+// bars its visitor from live chat now), with the reason of the deciding
+// block; otherwise the latest ended block record of the conversation makes
+// it "ended", as does an anonymous block that expired or a flow cleared.
 func (s *Server) conversationBlock(r *http.Request, c *contextstore.Conversation) (status, category, reason string, err error) {
+	d, err := s.app.Blocking.DecideConversation(r.Context(), c, blocking.ChannelLiveChat)
+	if err != nil {
+		return "", "", "", err
+	}
 	list, err := s.app.Blocking.List(r.Context(), contextstore.BlockQuery{ConversationID: c.ID})
 	if err != nil {
 		return "", "", "", err
 	}
-	var pick *blocking.View
-	for _, v := range list {
-		if v.Status == blocking.StatusActive {
-			pick = v
-			break
+	if d.Blocked {
+		for _, v := range list {
+			if v.Block.ID == d.BlockID || d.BlockID == "" && v.Status == blocking.StatusActive && v.Block.Kind == contextstore.KindConversation {
+				return "active", v.Block.ReasonCategory, v.Block.Reason, nil
+			}
 		}
-		pick = v // ordered by creation: the last is the latest
+		if d.BlockID != "" {
+			v, err := s.app.Blocking.Get(r.Context(), d.BlockID)
+			if err != nil {
+				return "", "", "", err
+			}
+			return "active", v.Block.ReasonCategory, v.Block.Reason, nil
+		}
+		return "active", "", "", nil
 	}
-	if pick != nil {
-		status = "ended"
-		if pick.Status == blocking.StatusActive {
-			status = "active"
-		}
-		return status, pick.Block.ReasonCategory, pick.Block.Reason, nil
+	if n := len(list); n > 0 {
+		// Ordered by creation: the last is the latest.
+		return "ended", list[n-1].Block.ReasonCategory, list[n-1].Block.Reason, nil
 	}
 	if !c.User.IsAuthenticated && c.Info.LiveChatBlockedUntil != nil {
-		if contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, s.app.Clock()) {
-			return "active", "", "", nil
-		}
 		return "ended", "", "", nil
 	}
 	return "none", "", "", nil

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/blocking"
 )
 
 // Defaults of the visitor event stream.
@@ -56,12 +57,26 @@ const (
 	stateEnded       = "ended"        // the conversation ended or expired
 )
 
-// visitorState is what the visitor may know of c's state at now.
-func visitorState(c *contextstore.Conversation, now time.Time) string {
-	switch {
-	case c.Ended:
+// currentState is what the visitor may know of c's state now. The visitor
+// is "blocked" while the one decision of the blocking service says they
+// are barred from live chat (the conversation's own block, the user's
+// blacklist entry or an IP ban): a block lifted by an admin or ended by
+// its period gives the visitor the composer back without having to try
+// again. A failed check of a conversation a sanction touched keeps
+// showing "blocked".
+func (s *Server) currentState(ctx context.Context, c *contextstore.Conversation) string {
+	if c.Ended {
 		return stateEnded
-	case c.Helpdesk.IsBlockedForLiveChat || contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, now):
+	}
+	d, err := s.app.Blocking.DecideConversation(ctx, c, blocking.ChannelLiveChat)
+	if err != nil {
+		s.log.Warn("deciding the visitor's state", zap.String("request_id", RequestID(ctx)), zap.Error(err))
+		if c.Info.Blocked || c.Helpdesk.IsBlockedForLiveChat {
+			return stateBlocked
+		}
+	}
+	switch {
+	case d.Blocked:
 		return stateBlocked
 	case c.Helpdesk.AgentConnected:
 		return stateAgentJoined
@@ -69,29 +84,6 @@ func visitorState(c *contextstore.Conversation, now time.Time) string {
 		return stateQueued
 	}
 	return stateBot
-}
-
-// currentState is what the visitor may know of c's state now. A
-// conversation that was blocked — by an agent's block (Info.Blocked, and
-// LiveChatBlockedUntil for an anonymous visitor) or by a refused connect
-// attempt (HelpdeskClient.IsBlockedForLiveChat) — is "blocked" while a
-// block is in force: the conversation's own, the user's blacklist entry
-// or an IP ban. Those flags only record what happened, so a block lifted
-// by an admin or ended by its period gives the visitor the composer back
-// without having to try again; a failed check keeps showing "blocked".
-func (s *Server) currentState(ctx context.Context, c *contextstore.Conversation) string {
-	now := s.app.Clock()
-	if c.Ended {
-		return stateEnded
-	}
-	if c.Helpdesk.IsBlockedForLiveChat || c.Info.Blocked || contextstore.IsActiveAt(c.Info.LiveChatBlockedUntil, now) {
-		if blocked, err := s.app.LiveChatBlocked(ctx, c); err != nil || blocked {
-			return stateBlocked
-		}
-	}
-	cur := *c
-	cur.Helpdesk.IsBlockedForLiveChat, cur.Info.LiveChatBlockedUntil = false, nil
-	return visitorState(&cur, now)
 }
 
 // stateEvent is the data of a "state" event. Text is only set for

@@ -46,13 +46,13 @@ func TestAgentMessagesReachTheVisitor(t *testing.T) {
 	}
 	id := post("/v1/conversations", `{}`)["id"].(string)
 	post("/v1/conversations/"+id+"/messages", `{"text":"agent","idempotency_key":"1"}`)
-	if _, err := a.Helpdesk.Take(t.Context(), "support", "ann@acme.test"); err != nil {
+	if _, err := a.Desk.Take(t.Context(), "support", "ann@acme.test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Helpdesk.Say(t.Context(), id, "ann@acme.test", "Hello, I'm Ann. How can I help?"); err != nil {
+	if err := a.Desk.Say(t.Context(), id, "Hello, I'm Ann. How can I help?"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Helpdesk.Disconnect(t.Context(), id, contextstore.AgentFeedback{Block: true, ReasonCategory: "fraud", Notes: "secret-reason-text"}); err != nil {
+	if _, err := a.Desk.Disconnect(t.Context(), id, "", contextstore.AgentFeedback{Block: true, ReasonCategory: "fraud", Notes: "secret-reason-text"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -123,10 +123,10 @@ func TestMetrics(t *testing.T) {
 
 	// An agent takes the chat and blocks the visitor; the visitor unblocks
 	// themselves through the self-unblock flow.
-	if _, err := e.app.Helpdesk.Take(ctx, "support", "ann@acme.test"); err != nil {
+	if _, err := e.app.Desk.Take(ctx, "support", "ann@acme.test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.app.Helpdesk.Disconnect(ctx, id, contextstore.AgentFeedback{Block: true, ReasonCategory: "abusive_language", BlockIntervalMinutes: 60}); err != nil {
+	if _, err := e.app.Desk.Disconnect(ctx, id, "", contextstore.AgentFeedback{Block: true, ReasonCategory: "abusive_language", BlockIntervalMinutes: 60}); err != nil {
 		t.Fatal(err)
 	}
 	checkSamples(t, e.scrape(t), []sample{

@@ -350,8 +350,8 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]message, 0, len(c.Transcript))
 	for _, m := range c.Transcript {
-		if m.From == "system" {
-			continue
+		if m.From == contextstore.FromSystem || m.From == contextstore.FromStaff {
+			continue // staff-only lines
 		}
 		out = append(out, message{At: m.At.UTC().Format(time.RFC3339Nano), From: m.From, Text: m.Text})
 	}

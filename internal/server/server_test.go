@@ -257,7 +257,7 @@ func TestIdempotentRetry(t *testing.T) {
 				t.Errorf("the retry ran a turn: version %d → %d, transcript %d → %d",
 					before.Version, after.Version, len(before.Transcript), len(after.Transcript))
 			}
-			waiting, err := e.app.Helpdesk.Waiting(t.Context(), "support")
+			waiting, err := e.app.Queue.Waiting(t.Context(), "support")
 			if err != nil || len(waiting) != 1 || waiting[0].ConversationID != id {
 				t.Errorf("queue = %+v, %v; want one entry for %s", waiting, err, id)
 			}
@@ -450,13 +450,13 @@ func TestBlockReasonNeverSent(t *testing.T) {
 	if v := send("I want an agent"); !slices.Equal(v.Replies, []string{queued}) {
 		t.Fatalf("replies = %q", v.Replies)
 	}
-	if _, err := e.app.Helpdesk.Take(ctx, "support", "ann@acme.test"); err != nil {
+	if _, err := e.app.Desk.Take(ctx, "support", "ann@acme.test"); err != nil {
 		t.Fatal(err)
 	}
 	if v := send("you are all useless"); len(v.Replies) != 0 {
 		t.Errorf("the bot answered %q while an agent is connected", v.Replies)
 	}
-	if _, err := e.app.Helpdesk.Disconnect(ctx, id, contextstore.AgentFeedback{
+	if _, err := e.app.Desk.Disconnect(ctx, id, "", contextstore.AgentFeedback{
 		Block: true, ReasonCategory: "abusive_language", Notes: "insulted-the-agent-7f3a", BlockIntervalMinutes: 60,
 	}); err != nil {
 		t.Fatal(err)
