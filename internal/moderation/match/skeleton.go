@@ -157,6 +157,11 @@ func (s *skeleton) word(units []unit, t token, alt bool) (ambiguous bool) {
 		}
 		s.chars = append(s.chars, char{first: i, last: i, count: 1})
 		ci := int32(len(s.chars) - 1)
+		if r < utf8.RuneSelf {
+			s.text = append(s.text, byte(r))
+			s.index = append(s.index, ci)
+			continue
+		}
 		n := len(s.text)
 		s.text = utf8.AppendRune(s.text, r)
 		for range len(s.text) - n {
