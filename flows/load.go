@@ -397,6 +397,7 @@ func (fc *fileCtx) build(root *yaml.Node) *Flow {
 	}
 	sb := &stepBuilder{fc: fc, f: f, declared: map[string]bool{}}
 	sb.declare(stepsNode)
+	sb.inferVarTypes(stepsNode)
 	if n := mapValue(root, "when"); n != nil && strings.HasPrefix(n.Value, "=") {
 		f.When = sb.compile(n, n.Value[1:], 1, expression.KindBool)
 	}
@@ -412,6 +413,8 @@ type stepBuilder struct {
 	fc       *fileCtx
 	f        *Flow
 	declared map[string]bool
+	// varTypes are the variables' inferred types (see inferVarTypes).
+	varTypes map[string]reflect.Type
 	// refs are jump targets to resolve once every id is known.
 	refs []ref
 }
@@ -463,7 +466,7 @@ func (sb *stepBuilder) declareVar(name string) {
 }
 
 func (sb *stepBuilder) opts(expect expression.Kind) expression.Options {
-	return expression.Options{Vars: sb.declared, Expect: expect}
+	return expression.Options{Vars: sb.declared, Expect: expect, VarTypes: sb.varTypes}
 }
 
 func (sb *stepBuilder) step(i int, sn *yaml.Node) *Step {
@@ -576,7 +579,11 @@ func (sb *stepBuilder) template(n *yaml.Node) *expression.Template {
 		// "=expr" is the expression's value as text: the same as "${expr}".
 		src, prefix = "${"+src[1:]+"}", -1
 	}
-	t, err := expression.CompileTemplate(src, sb.opts(expression.KindAny))
+	compile := expression.CompileMessage // DRUID's forms in text
+	if prefix < 0 {
+		compile = expression.CompileTemplate
+	}
+	t, err := compile(src, sb.opts(expression.KindAny))
 	if err != nil {
 		sb.exprErr(n, prefix, err)
 		return nil
