@@ -809,39 +809,7 @@ func withoutDynamic(p actions.Problem, dynamic []string) actions.Problem {
 // with the caret snippet. prefix is the number of bytes of the node value
 // before the compiled source (negative when the source got longer).
 func (sb *stepBuilder) exprErr(n *yaml.Node, prefix int, err error) {
-	var ee *expression.Error
-	if !errors.As(err, &ee) {
-		sb.fc.errf(n, "%v", err)
-		return
-	}
-	p := sb.fc.pos(n)
-	switch n.Style {
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		p.Col++
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		p.Line++
-		p.Col = 1
-		if p.Line-1 < len(sb.fc.lines) {
-			l := sb.fc.lines[p.Line-1]
-			p.Col = 1 + len(l) - len(strings.TrimLeft(l, " "))
-		}
-	}
-	if ee.Line > 1 {
-		p.Line += ee.Line - 1
-		p.Col = ee.Column
-	} else {
-		p.Col += prefix + ee.Column - 1
-	}
-	p.Col = max(p.Col, 1)
-	sb.fc.errAt(p, "%s\n%s", ee.Msg, indentSnippet(ee.Snippet()))
-}
-
-func indentSnippet(s string) string {
-	lines := strings.Split(strings.Trim(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = "    " + strings.TrimLeft(l, " ")
-	}
-	return strings.Join(lines, "\n")
+	sb.fc.probs = append(sb.fc.probs, ExprProblem(sb.fc.file, sb.fc.lines, n, prefix, err))
 }
 
 // reachability warns about steps no path from the first step reaches.

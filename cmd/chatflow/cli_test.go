@@ -534,3 +534,33 @@ func TestRunBadFlows(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and the load problems", code, stdout, stderr)
 	}
 }
+
+// TestValidateScriptsCompletely: validate finds what `chatflow test` would
+// only find when it runs the step: a misspelled command (with the
+// suggestion), and expressions that do not compile, each at file:line:col.
+func TestValidateScriptsCompletely(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "tests", "typos.test.yaml")
+	body := "flows: FLOWS\nsteps:\n  - user: agent\n  - bot_contain: queue\n  - agent_tak: {agent: a@b.c}\n" +
+		"  - expect: {\"[[HelpdeskClient]].InQeue\": true}\n  - assert: \"=@LastUserMesage == 'agent'\"\n"
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs("../../examples/flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = strings.Replace(body, "FLOWS", abs, 1)
+	if err := os.WriteFile(script, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := cli(t, "", "validate", script)
+	want := script + `:4:5: step 2: unknown command "bot_contain" (did you mean "bot_contains"?)` + "\n" +
+		script + `:5:5: step 3: unknown command "agent_tak" (did you mean "agent_take"?)` + "\n" +
+		script + ":6:34: [[HelpdeskClient]] has no field InQeue (did you mean InQueue?)\n    | [[HelpdeskClient]].InQeue\n    | ...................^\n" +
+		script + ":7:15: undeclared variable @LastUserMesage (did you mean @LastUserMessage?)\n    | @LastUserMesage == 'agent'\n    | ^\n" +
+		"0 flows, 1 test scripts: 4 errors, 0 warnings\n"
+	if code != 1 || stdout != want {
+		t.Errorf("exit %d, stdout\n%s\nwant 1 and\n%s", code, stdout, want)
+	}
+}

@@ -281,7 +281,7 @@ func (r *Runner) RunFile(ctx context.Context, file string) Result {
 			cmd = sys.Commands[key]
 		}
 		if cmd == nil {
-			return fail("%s:%d:%d: step %d: unknown command %q (known: %s)", file, step.Line, step.Column, i+1, key, strings.Join(knownCommands(sys), ", "))
+			return fail("%s:%d:%d: step %d: %s", file, step.Line, step.Column, i+1, unknownCommand(key, knownCommands(sys)))
 		}
 		if err := cmd(ctx, s, arg); err != nil {
 			return fail("%s:%d:%d: step %d (%s): %v", file, step.Line, step.Column, i+1, key, err)
