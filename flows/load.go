@@ -522,7 +522,7 @@ func (sb *stepBuilder) step(i int, sn *yaml.Node) *Step {
 			// Sized up front: refs keep pointers to the elements.
 			st.Cases = make([]Case, 0, len(bn.Content))
 			for _, cn := range bn.Content {
-				c := Case{Goto: -1}
+				c := Case{Goto: -1, Pos: sb.fc.pos(cn)}
 				if n := mapValue(cn, "if"); n != nil && strings.HasPrefix(n.Value, "=") {
 					c.Cond = sb.compile(n, n.Value[1:], 1, expression.KindBool)
 				}
