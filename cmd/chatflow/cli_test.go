@@ -564,3 +564,33 @@ func TestValidateScriptsCompletely(t *testing.T) {
 		t.Errorf("exit %d, stdout\n%s\nwant 1 and\n%s", code, stdout, want)
 	}
 }
+
+// TestTestCoverage: --coverage reports, after the results, each flow the
+// script loaded with its counts and what was never reached or taken.
+func TestTestCoverage(t *testing.T) {
+	code, stdout, stderr := cli(t, "", "test", "--coverage", "../../examples/tests/druid-dialect.test.yaml")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, stdout)
+	}
+	_, report, ok := strings.Cut(stdout, "1 passed, 0 failed\ncoverage:\n")
+	if !ok {
+		t.Fatalf("no coverage report after the results:\n%s", stdout)
+	}
+	for _, want := range []string{
+		"  druid-dialect v1 (../../examples/tests/druid/druid-dialect.flow.yaml): steps 9/13 (69%), branch arms 4/6 (66%)\n" +
+			"    ../../examples/tests/druid/druid-dialect.flow.yaml:15:9: branch #1: case 1 (if @Basket == null || @Basket.Count == 0 -> empty) never taken\n" +
+			"    ../../examples/tests/druid/druid-dialect.flow.yaml:26:5: branch #6: else (-> closed) never taken\n" +
+			"    ../../examples/tests/druid/druid-dialect.flow.yaml:33:5: step closed (say) never reached\n",
+		"  welcome v1 (../../examples/flows/welcome.flow.yaml): steps 0/1 (0%)\n" +
+			"    ../../examples/flows/welcome.flow.yaml:6:5: step #1 (say) never reached\n",
+		"  total: steps ",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks\n%s\nreport:\n%s", want, report)
+		}
+	}
+	// Without the flag there is no report.
+	if _, stdout, _ := cli(t, "", "test", "../../examples/tests/druid-dialect.test.yaml"); strings.Contains(stdout, "coverage:") {
+		t.Errorf("report without --coverage:\n%s", stdout)
+	}
+}
