@@ -657,6 +657,7 @@ func (e *Executor) steps(ctx context.Context, t *Turn, f *Flow, i int, r *expres
 			return e.stepErr(f, f.Steps[i], fmt.Errorf("%w (%d steps in one turn)", ErrStepBudget, e.opts.StepBudget))
 		}
 		st := f.Steps[i]
+		e.observeStep(ctx, f, i)
 		next := i + 1
 		switch st.Kind {
 		case StepSay, StepAsk:
@@ -699,16 +700,18 @@ func (e *Executor) steps(ctx context.Context, t *Turn, f *Flow, i int, r *expres
 			if next < 0 {
 				next = i + 1
 			}
-			for _, c := range st.Cases {
+			arm := len(st.Cases)
+			for k, c := range st.Cases {
 				v, err := r.Run(c.Cond, env)
 				if err != nil {
 					return e.stepErr(f, st, err)
 				}
 				if b, _ := v.(bool); b {
-					next = c.Goto
+					next, arm = c.Goto, k
 					break
 				}
 			}
+			e.observeArm(ctx, f, i, arm)
 		case StepGoto:
 			next = st.Goto
 		case StepEnd:

@@ -397,6 +397,7 @@ func (fc *fileCtx) build(root *yaml.Node) *Flow {
 	}
 	sb := &stepBuilder{fc: fc, f: f, declared: map[string]bool{}}
 	sb.declare(stepsNode)
+	sb.inferVarTypes(stepsNode)
 	if n := mapValue(root, "when"); n != nil && strings.HasPrefix(n.Value, "=") {
 		f.When = sb.compile(n, n.Value[1:], 1, expression.KindBool)
 	}
@@ -412,6 +413,8 @@ type stepBuilder struct {
 	fc       *fileCtx
 	f        *Flow
 	declared map[string]bool
+	// varTypes are the variables' inferred types (see inferVarTypes).
+	varTypes map[string]reflect.Type
 	// refs are jump targets to resolve once every id is known.
 	refs []ref
 }
@@ -463,7 +466,7 @@ func (sb *stepBuilder) declareVar(name string) {
 }
 
 func (sb *stepBuilder) opts(expect expression.Kind) expression.Options {
-	return expression.Options{Vars: sb.declared, Expect: expect}
+	return expression.Options{Vars: sb.declared, Expect: expect, VarTypes: sb.varTypes}
 }
 
 func (sb *stepBuilder) step(i int, sn *yaml.Node) *Step {
@@ -519,7 +522,7 @@ func (sb *stepBuilder) step(i int, sn *yaml.Node) *Step {
 			// Sized up front: refs keep pointers to the elements.
 			st.Cases = make([]Case, 0, len(bn.Content))
 			for _, cn := range bn.Content {
-				c := Case{Goto: -1}
+				c := Case{Goto: -1, Pos: sb.fc.pos(cn)}
 				if n := mapValue(cn, "if"); n != nil && strings.HasPrefix(n.Value, "=") {
 					c.Cond = sb.compile(n, n.Value[1:], 1, expression.KindBool)
 				}
@@ -576,7 +579,11 @@ func (sb *stepBuilder) template(n *yaml.Node) *expression.Template {
 		// "=expr" is the expression's value as text: the same as "${expr}".
 		src, prefix = "${"+src[1:]+"}", -1
 	}
-	t, err := expression.CompileTemplate(src, sb.opts(expression.KindAny))
+	compile := expression.CompileMessage // DRUID's forms in text
+	if prefix < 0 {
+		compile = expression.CompileTemplate
+	}
+	t, err := compile(src, sb.opts(expression.KindAny))
 	if err != nil {
 		sb.exprErr(n, prefix, err)
 		return nil
@@ -802,39 +809,7 @@ func withoutDynamic(p actions.Problem, dynamic []string) actions.Problem {
 // with the caret snippet. prefix is the number of bytes of the node value
 // before the compiled source (negative when the source got longer).
 func (sb *stepBuilder) exprErr(n *yaml.Node, prefix int, err error) {
-	var ee *expression.Error
-	if !errors.As(err, &ee) {
-		sb.fc.errf(n, "%v", err)
-		return
-	}
-	p := sb.fc.pos(n)
-	switch n.Style {
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		p.Col++
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		p.Line++
-		p.Col = 1
-		if p.Line-1 < len(sb.fc.lines) {
-			l := sb.fc.lines[p.Line-1]
-			p.Col = 1 + len(l) - len(strings.TrimLeft(l, " "))
-		}
-	}
-	if ee.Line > 1 {
-		p.Line += ee.Line - 1
-		p.Col = ee.Column
-	} else {
-		p.Col += prefix + ee.Column - 1
-	}
-	p.Col = max(p.Col, 1)
-	sb.fc.errAt(p, "%s\n%s", ee.Msg, indentSnippet(ee.Snippet()))
-}
-
-func indentSnippet(s string) string {
-	lines := strings.Split(strings.Trim(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = "    " + strings.TrimLeft(l, " ")
-	}
-	return strings.Join(lines, "\n")
+	sb.fc.probs = append(sb.fc.probs, ExprProblem(sb.fc.file, sb.fc.lines, n, prefix, err))
 }
 
 // reachability warns about steps no path from the first step reaches.

@@ -123,6 +123,8 @@ type Step struct {
 type Case struct {
 	Cond *expression.Program
 	Goto int
+	// Pos is where the case is written.
+	Pos Pos
 }
 
 // Assignment is one target = value of a set step.

@@ -534,3 +534,63 @@ func TestRunBadFlows(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and the load problems", code, stdout, stderr)
 	}
 }
+
+// TestValidateScriptsCompletely: validate finds what `chatflow test` would
+// only find when it runs the step: a misspelled command (with the
+// suggestion), and expressions that do not compile, each at file:line:col.
+func TestValidateScriptsCompletely(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "tests", "typos.test.yaml")
+	body := "flows: FLOWS\nsteps:\n  - user: agent\n  - bot_contain: queue\n  - agent_tak: {agent: a@b.c}\n" +
+		"  - expect: {\"[[HelpdeskClient]].InQeue\": true}\n  - assert: \"=@LastUserMesage == 'agent'\"\n"
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs("../../examples/flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = strings.Replace(body, "FLOWS", abs, 1)
+	if err := os.WriteFile(script, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := cli(t, "", "validate", script)
+	want := script + `:4:5: step 2: unknown command "bot_contain" (did you mean "bot_contains"?)` + "\n" +
+		script + `:5:5: step 3: unknown command "agent_tak" (did you mean "agent_take"?)` + "\n" +
+		script + ":6:34: [[HelpdeskClient]] has no field InQeue (did you mean InQueue?)\n    | [[HelpdeskClient]].InQeue\n    | ...................^\n" +
+		script + ":7:15: undeclared variable @LastUserMesage (did you mean @LastUserMessage?)\n    | @LastUserMesage == 'agent'\n    | ^\n" +
+		"0 flows, 1 test scripts: 4 errors, 0 warnings\n"
+	if code != 1 || stdout != want {
+		t.Errorf("exit %d, stdout\n%s\nwant 1 and\n%s", code, stdout, want)
+	}
+}
+
+// TestTestCoverage: --coverage reports, after the results, each flow the
+// script loaded with its counts and what was never reached or taken.
+func TestTestCoverage(t *testing.T) {
+	code, stdout, stderr := cli(t, "", "test", "--coverage", "../../examples/tests/druid-dialect.test.yaml")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, stdout)
+	}
+	_, report, ok := strings.Cut(stdout, "1 passed, 0 failed\ncoverage:\n")
+	if !ok {
+		t.Fatalf("no coverage report after the results:\n%s", stdout)
+	}
+	for _, want := range []string{
+		"  druid-dialect v1 (../../examples/tests/druid/druid-dialect.flow.yaml): steps 9/13 (69%), branch arms 4/6 (66%)\n" +
+			"    ../../examples/tests/druid/druid-dialect.flow.yaml:15:9: branch #1: case 1 (if @Basket == null || @Basket.Count == 0 -> empty) never taken\n" +
+			"    ../../examples/tests/druid/druid-dialect.flow.yaml:26:5: branch #6: else (-> closed) never taken\n" +
+			"    ../../examples/tests/druid/druid-dialect.flow.yaml:33:5: step closed (say) never reached\n",
+		"  welcome v1 (../../examples/flows/welcome.flow.yaml): steps 0/1 (0%)\n" +
+			"    ../../examples/flows/welcome.flow.yaml:6:5: step #1 (say) never reached\n",
+		"  total: steps ",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks\n%s\nreport:\n%s", want, report)
+		}
+	}
+	// Without the flag there is no report.
+	if _, stdout, _ := cli(t, "", "test", "../../examples/tests/druid-dialect.test.yaml"); strings.Contains(stdout, "coverage:") {
+		t.Errorf("report without --coverage:\n%s", stdout)
+	}
+}

@@ -14,6 +14,7 @@ import (
 func cmdTest(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(out)
+	coverage := fs.Bool("coverage", false, "after the results, report per flow the steps and branch arms the scripts exercised and list those never reached")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -28,7 +29,14 @@ func cmdTest(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{"no test scripts (*.test.yaml) found"}
 	}
 	r := &flowtest.Runner{Build: app.TestBuilder(zap.NewNop(), app.Config{}), Out: out}
-	for _, res := range r.RunAll(ctx, files) {
+	if *coverage {
+		r.Coverage = flowtest.NewCoverage()
+	}
+	results := r.RunAll(ctx, files)
+	if r.Coverage != nil {
+		r.Coverage.WriteReport(out)
+	}
+	for _, res := range results {
 		if res.Failed {
 			return errFailed
 		}

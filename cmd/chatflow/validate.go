@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-
-	"gopkg.in/yaml.v3"
+	"strings"
 
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/app"
@@ -58,8 +56,9 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 			nflows = len(set.Flows())
 		}
 	}
+	checkOpts := scriptCheckOptions(loader)
 	for _, s := range scripts {
-		probs = append(probs, checkScript(s)...)
+		probs = append(probs, flowtest.Check(s, checkOpts)...)
 	}
 	errs, warns := 0, 0
 	for _, p := range probs {
@@ -82,37 +81,35 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// checkScript does the static checks of a test script: it parses, names
-// known commands, and its flows directory exists.
-func checkScript(path string) flows.Problems {
-	at := func(line, col int, format string, args ...any) flows.Problem {
-		return flows.Problem{Pos: flows.Pos{File: path, Line: line, Col: col}, Msg: fmt.Sprintf(format, args...)}
+// scriptCheckOptions returns what flowtest.Check needs to check scripts
+// as `chatflow test` runs them: the commands of the wired services and the
+// variables of the flows each script loads (loaded once per set of paths).
+func scriptCheckOptions(loader *flows.Loader) flowtest.CheckOptions {
+	// ScriptCommands only builds a map of method values, so the names can
+	// be read without wiring an App.
+	var names []string
+	for name := range (*app.App)(nil).ScriptCommands() {
+		names = append(names, name)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return flows.Problems{at(1, 1, "%v", err)}
+	cache := map[string]map[string]bool{}
+	return flowtest.CheckOptions{
+		Commands: names,
+		Vars: func(paths []string) map[string]bool {
+			key := strings.Join(paths, "\x00")
+			if vars, ok := cache[key]; ok {
+				return vars
+			}
+			var vars map[string]bool
+			if set, _ := loader.Load(paths...); set != nil {
+				vars = map[string]bool{}
+				for _, f := range set.Flows() {
+					for _, v := range f.VarNames() {
+						vars[v] = true
+					}
+				}
+			}
+			cache[key] = vars
+			return vars
+		},
 	}
-	var sc flowtest.Script
-	if err := yaml.Unmarshal(data, &sc); err != nil {
-		return flows.Problems{at(1, 1, "invalid test script: %v", err)}
-	}
-	var probs flows.Problems
-	dirs := sc.Flows
-	if len(dirs) == 0 {
-		dirs = flowtest.Paths{"../flows"}
-	}
-	for _, dir := range dirs {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(path), dir)); err != nil {
-			probs = append(probs, at(1, 1, "flows %q: %v", dir, err))
-		}
-	}
-	if sc.Steps.Kind != yaml.SequenceNode {
-		return append(probs, at(1, 1, "a test script needs a list of steps"))
-	}
-	for i, st := range sc.Steps.Content {
-		if st.Kind != yaml.MappingNode || len(st.Content) != 2 {
-			probs = append(probs, at(st.Line, st.Column, "step %d: a step is a map with one key", i+1))
-		}
-	}
-	return probs
 }

@@ -66,6 +66,13 @@ type Options struct {
 	// compile time is checked then; otherwise Runner.Run checks it.
 	// CompileTemplate ignores Expect.
 	Expect Kind
+	// VarTypes holds the types the flow gives its variables, where every
+	// value it assigns has the same type (an ask step's answer is a
+	// string; see package flows). With them, comparing a variable with a
+	// value of another kind (a bool @Flag with 'true') and calling a
+	// method its type lacks are compile errors. A variable not listed is
+	// checked only at run time.
+	VarTypes map[string]reflect.Type
 }
 
 // declared reports whether @name may be used under o.
@@ -129,6 +136,7 @@ func Compile(src string, opts Options) (*Program, error) {
 		return nil, err
 	}
 	vc := &varCollector{envAt: -1}
+	dp := newDialectPatch(opts.VarTypes)
 	options := append([]expr.Option{
 		expr.Env(&Env{}),
 		expr.MaxNodes(MaxNodes),
@@ -138,6 +146,7 @@ func Compile(src string, opts Options) (*Program, error) {
 		// checked, so repeat(repeat("x", 999999), 999999) would allocate a
 		// terabyte and kill the process.
 		expr.DisableBuiltin("repeat"),
+		expr.Patch(dp),
 		// vc must run before clockPatch, which inserts $env itself.
 		expr.Patch(vc),
 		expr.Patch(clockPatch{}),
@@ -159,6 +168,11 @@ func Compile(src string, opts Options) (*Program, error) {
 			}
 			return nil, newError(src, off, "undeclared variable @"+ref.name+suggestion(ref.name, opts.declaredNames(), "@"))
 		}
+	}
+	// The dialect's findings explain what expr would report less clearly
+	// (or not at all, for values known only at run time).
+	if de, ok := dp.firstError(); ok {
+		return nil, newError(src, p.original(de.from), de.name)
 	}
 	if err != nil {
 		return nil, p.exprError(err)
@@ -319,6 +333,7 @@ func (p *Program) rewriteMessage(msg string) string {
 var (
 	_ ast.Visitor = (*varCollector)(nil)
 	_ ast.Visitor = clockPatch{}
+	_ ast.Visitor = (*dialectPatch)(nil)
 )
 
 // getDateFunc is the internal name of GetDate(env). It is not an

@@ -140,6 +140,42 @@
 //
 //	Length(Trim(@LastUserMessage)) > 0
 //
+// ToString(x) returns x as text, the way templates show it (true, 30,
+// 2024-05-01T12:00:00Z; null is "").
+//
+//	ToString([[AgentFeedback]].BlockIntervalMinutes) == "30"
+//
+// FormatDecimal(n, format) formats a number with the subset of .NET
+// custom numeric formats that DRUID's merge fields use: '0' is a digit
+// always shown, '#' one shown when needed, a ',' in the integer part
+// groups thousands, the digits after '.' are the decimals (rounded half
+// away from zero). A null n gives "".
+//
+//	FormatDecimal(1234.5, "#,#0.00")   // "1,234.50"
+//
+// # Coming from DRUID
+//
+// DRUID's expression dialect is translated where it has a clear meaning:
+//
+//	x.toLowerCase()   Lower(x)      x must be text (or a variable)
+//	x.toUpperCase()   Upper(x)
+//	x.toString()      ToString(x)   and a == or != with a .toString() side
+//	                                compares both sides as text, as DRUID
+//	                                does: @InternalActionResult ==
+//	                                true.toString() holds when the action
+//	                                returned true
+//	x.Count           Length(x)     x a list, a map or a variable
+//
+// Comparing values of different kinds is a compile error, because it is
+// never true: a bool field or variable against 'true', a number against
+// "1". Variables are checked when Options.VarTypes gives their type. A
+// method call on a flow variable is an error unless its value can have the
+// method (only times have methods).
+//
+// In message text (CompileMessage), a bare [[Entity]].Field is
+// interpolated, and a {{...}} merge field is an error that names the
+// native ${...} form.
+//
 // # Templates
 //
 // In text, ${...} holds an expression; "$${" writes a literal "${". Values

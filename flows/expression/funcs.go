@@ -39,6 +39,8 @@ func library() []function {
 		{"StartsWith", stringPredicate("StartsWith", strings.HasPrefix), []any{new(func(string, string) bool)}},
 		{"EndsWith", stringPredicate("EndsWith", strings.HasSuffix), []any{new(func(string, string) bool)}},
 		{"Length", length, []any{new(func(any) int)}},
+		{"ToString", toStringFunc, []any{new(func(any) string)}},
+		{"FormatDecimal", formatDecimal, []any{new(func(float64, string) string), new(func(int, string) string)}},
 	}
 }
 

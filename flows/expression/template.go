@@ -36,6 +36,12 @@ type templatePart struct {
 // located in s: an unterminated "${", an empty "${}", or an error of one
 // expression, shifted to where that expression sits in s.
 func CompileTemplate(s string, opts Options) (*Template, error) {
+	return compileTemplate(s, opts, false)
+}
+
+// compileTemplate is CompileTemplate, and CompileMessage when message is
+// set.
+func compileTemplate(s string, opts Options, message bool) (*Template, error) {
 	opts.Expect = KindAny
 	t := &Template{src: s}
 	var lit strings.Builder
@@ -46,9 +52,13 @@ func CompileTemplate(s string, opts Options) (*Template, error) {
 			lit.Reset()
 		}
 	}
+	specials := "$"
+	if message {
+		specials = "$[{"
+	}
 	i := 0
 	for i < len(s) {
-		j := strings.IndexByte(s[i:], '$')
+		j := strings.IndexAny(s[i:], specials)
 		if j < 0 {
 			lit.WriteString(s[i:])
 			break
@@ -56,6 +66,34 @@ func CompileTemplate(s string, opts Options) (*Template, error) {
 		j += i
 		lit.WriteString(s[i:j])
 		switch {
+		case message && strings.HasPrefix(s[j:], "{{"):
+			if end := strings.Index(s[j+2:], "}}"); end >= 0 {
+				return nil, newError(s, j, mergeFieldMessage(s[j+2:j+2+end]))
+			}
+			lit.WriteString("{{")
+			i = j + 2
+		case message && strings.HasPrefix(s[j:], "[["):
+			end, entity := bareEntityEnd(s, j)
+			switch {
+			case end < 0:
+				lit.WriteString("[[")
+				i = j + 2
+				continue
+			case end == j+len(entity)+4:
+				if _, ok := lookupEntity(entity); !ok {
+					lit.WriteString(s[j:end])
+					i = end
+					continue
+				}
+				return nil, newError(s, j, fmt.Sprintf("[[%s]] in text needs a field, as in [[%s]].%s", entity, entity, firstField(entity)))
+			}
+			p, err := Compile(s[j:end], opts)
+			if err != nil {
+				return nil, shiftError(s, j, err)
+			}
+			flush()
+			t.parts = append(t.parts, templatePart{prog: p, off: j})
+			i = end
 		case strings.HasPrefix(s[j:], "$${"):
 			lit.WriteString("${")
 			i = j + 3
@@ -76,7 +114,7 @@ func CompileTemplate(s string, opts Options) (*Template, error) {
 			t.parts = append(t.parts, templatePart{prog: p, off: j + 2})
 			i = end + 1
 		default:
-			lit.WriteByte('$')
+			lit.WriteByte(s[j])
 			i = j + 1
 		}
 	}

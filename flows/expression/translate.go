@@ -85,6 +85,7 @@ func (t *translator) replace(from, to int, repl string) {
 //	@Name             ->  Vars.Name
 //	null              ->  nil
 //	GetDate           ->  GetDate()   (only when not already followed by "(")
+//	true.toString()   ->  (true).toString()   (DRUID; see dialectPatch)
 //
 // Text inside string literals ("...", '...' with backslash escapes, and raw
 // `...`) and comments (// and /* */) is never touched, and neither are
@@ -170,6 +171,10 @@ func Translate(src string) (out string, m PosMap, err error) {
 				switch {
 				case word == "null" && prev != '.':
 					t.replace(i, i+n, "nil")
+				case (word == "true" || word == "false") && prev != '.' && strings.HasPrefix(src[i+n:], ".toString("):
+					// expr cannot call a method of a literal: DRUID's
+					// true.toString() is (true).toString().
+					t.replace(i, i+n, "("+word+")")
 				case word == "GetDate" && prev != '.' && !followedByParen(src[i+n:]):
 					t.copySrc(i, i+n)
 					t.replace(i+n, i+n, "()")

@@ -12,7 +12,8 @@ import (
 
 // TestBuilder returns the flowtest.Builder that `chatflow test` and the
 // example tests use: the full wiring on a fresh in-memory store with the
-// script's fake clock, and cfg unless the script names a config file.
+// script's fake clock, and cfg unless the script names a config file. The
+// spec's hooks (the coverage recorder) run after the built-in ones.
 func TestBuilder(log *zap.Logger, cfg Config) flowtest.Builder {
 	return func(ctx context.Context, spec flowtest.Spec, clk *clock.Fake) (*flowtest.System, error) {
 		c := cfg
@@ -22,7 +23,7 @@ func TestBuilder(log *zap.Logger, cfg Config) flowtest.Builder {
 				return nil, err
 			}
 		}
-		a, err := New(ctx, Options{Store: memory.New(), FlowPaths: spec.Flows, Clock: clk.Now, Logger: log, Config: c})
+		a, err := New(ctx, Options{Store: memory.New(), FlowPaths: spec.Flows, Clock: clk.Now, Logger: log, Config: c, Hooks: spec.Hooks})
 		if err != nil {
 			return nil, err
 		}

@@ -42,6 +42,9 @@ type System struct {
 type Spec struct {
 	Flows  []string
 	Config string
+	// Hooks are executor hooks the Builder must add to the System's
+	// executor (after its own), such as the Runner's Coverage.
+	Hooks []flows.Hook
 }
 
 // Builder builds a System for a Spec with the given clock.
@@ -163,6 +166,9 @@ type Runner struct {
 	Build Builder
 	// Out receives progress lines ("PASS name", "FAIL name" + diff).
 	Out io.Writer
+	// Coverage, when set, records the steps and branch arms the scripts
+	// run (see Coverage); the Builder must honour Spec.Hooks.
+	Coverage *Coverage
 }
 
 // Files expands paths (files and directories walked for *.test.yaml and
@@ -265,9 +271,15 @@ func (r *Runner) RunFile(ctx context.Context, file string) Result {
 	if sc.Config != "" {
 		spec.Config = rel(sc.Config)
 	}
+	if r.Coverage != nil {
+		spec.Hooks = append(spec.Hooks, r.Coverage)
+	}
 	sys, err := r.Build(ctx, spec, clock.NewFake(sc.Clock))
 	if err != nil {
 		return fail("%s: %v", file, err)
+	}
+	if r.Coverage != nil {
+		r.Coverage.AddFlows(sys.Executor.Flows().Flows())
 	}
 	defer sys.Store.Close()
 	s := &Session{Sys: sys, Conversation: sc.Conversation.ID, users: map[string]convSpec{sc.Conversation.ID: sc.Conversation}}
@@ -281,7 +293,7 @@ func (r *Runner) RunFile(ctx context.Context, file string) Result {
 			cmd = sys.Commands[key]
 		}
 		if cmd == nil {
-			return fail("%s:%d:%d: step %d: unknown command %q (known: %s)", file, step.Line, step.Column, i+1, key, strings.Join(knownCommands(sys), ", "))
+			return fail("%s:%d:%d: step %d: %s", file, step.Line, step.Column, i+1, unknownCommand(key, knownCommands(sys)))
 		}
 		if err := cmd(ctx, s, arg); err != nil {
 			return fail("%s:%d:%d: step %d (%s): %v", file, step.Line, step.Column, i+1, key, err)

@@ -289,7 +289,7 @@ func (h *harness) build(_ context.Context, spec flowtest.Spec, clk *clock.Fake) 
 		return nil, err
 	}
 	store := memory.New()
-	ex, err := flows.NewExecutor(set, flows.Options{Store: store, Registry: reg, Clock: clk.Now})
+	ex, err := flows.NewExecutor(set, flows.Options{Store: store, Registry: reg, Clock: clk.Now, Hooks: spec.Hooks})
 	if err != nil {
 		return nil, err
 	}
