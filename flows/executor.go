@@ -121,7 +121,8 @@ type Store interface {
 }
 
 // Hook is an executor hook: a value implementing one or more of
-// BeforeFlowsHook, AfterFlowsHook, ConnectGate and ActionObserver, each
+// BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver and
+// StepObserver, each
 // detected by interface. NewExecutor refuses a hook that implements none.
 type Hook any
 
@@ -254,7 +255,7 @@ func NewExecutor(set *Set, opts Options) (*Executor, error) {
 	e := &Executor{opts: opts, log: opts.Logger.Named("executor"), seed: maphash.MakeSeed()}
 	for i, h := range opts.Hooks {
 		switch h.(type) {
-		case BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver:
+		case BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver, StepObserver:
 			if bh, ok := h.(BeforeFlowsHook); ok {
 				e.before = append(e.before, bh)
 			}
@@ -268,7 +269,7 @@ func NewExecutor(set *Set, opts Options) (*Executor, error) {
 				e.observers = append(e.observers, o)
 			}
 		default:
-			return nil, fmt.Errorf("flows: hook %d (%T) implements none of BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver", i, h)
+			return nil, fmt.Errorf("flows: hook %d (%T) implements none of BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver, StepObserver", i, h)
 		}
 	}
 	e.runners.New = func() any { return &expression.Runner{} }
