@@ -399,8 +399,9 @@ func (e *Executor) turn(ctx context.Context, ev Event, cause string) (*TurnResul
 		return nil, fmt.Errorf("conversation %s: %w", conv.ID, ErrConversationEnded)
 	}
 	if ev.Key != "" {
+		cut := now.Add(-e.opts.IdempotencyWindow)
 		for i := range conv.Processed {
-			if conv.Processed[i].Key == ev.Key {
+			if p := &conv.Processed[i]; p.Key == ev.Key && (p.At.IsZero() || !p.At.Before(cut)) {
 				return &TurnResult{Replies: conv.Processed[i].Replies, Duplicate: true, Waiting: conv.Cursor != nil, Conversation: conv}, nil
 			}
 		}

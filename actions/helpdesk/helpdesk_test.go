@@ -1,8 +1,10 @@
 package helpdesk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -11,43 +13,124 @@ import (
 	"github.com/chatflow/chatflow/actions"
 	"github.com/chatflow/chatflow/actions/helpdesk"
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/contextstore/memory"
+	"github.com/chatflow/chatflow/internal/blocking"
+	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/queue"
+	"github.com/chatflow/chatflow/internal/sanctions"
 )
 
 var now = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
 
-// fakeBlacklist records the blocks it is asked to store.
-type fakeBlacklist struct {
+// cause is the Cause the executor would give the block step of a turn.
+const cause = "c1/key-1/bye/block"
+
+// fakeSanctions records the requests (and the calls) it is given. With
+// next set it hands them on (the real pipeline, see usePipeline);
+// otherwise it returns activity and err.
+type fakeSanctions struct {
 	mu       sync.Mutex
-	users    []helpdesk.UserBlock
-	convs    []helpdesk.ConversationBlock
-	activity *contextstore.ChatActivityData // returned by BlockUser
+	reqs     []contextstore.BlockRequest
+	calls    []*actions.Call
+	activity *contextstore.ChatActivityData
 	err      error
+	next     helpdesk.Sanctions
 }
 
-func (f *fakeBlacklist) BlockUser(_ context.Context, b helpdesk.UserBlock) (*contextstore.ChatActivityData, error) {
+func (f *fakeSanctions) Sanction(ctx context.Context, req contextstore.BlockRequest, call *actions.Call) (*contextstore.ChatActivityData, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.users = append(f.users, b)
-	return f.activity, f.err
+	f.reqs = append(f.reqs, req)
+	f.calls = append(f.calls, call)
+	next, act, err := f.next, f.activity, f.err
+	f.mu.Unlock()
+	if next != nil {
+		return next.Sanction(ctx, req, call)
+	}
+	return act, err
 }
 
-func (f *fakeBlacklist) RecordConversationBlock(_ context.Context, b helpdesk.ConversationBlock) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.convs = append(f.convs, b)
-	return f.err
+// pipelineSanctions is what the app wires behind the action (see
+// internal/app flowSanctions): the blocking service records the request
+// once per cause, and sanctions.Effects applies its effects to the
+// turn's conversation.
+type pipelineSanctions struct {
+	s       *blocking.Service
+	effects *sanctions.Effects
 }
 
-// fakeGate answers blocked/err and counts its calls.
+func (p pipelineSanctions) Sanction(ctx context.Context, req contextstore.BlockRequest, call *actions.Call) (*contextstore.ChatActivityData, error) {
+	o, err := p.s.Sanction(ctx, req)
+	if o.Block == nil {
+		return nil, err
+	}
+	if _, aerr := p.effects.Apply(ctx, sanctions.Target{Conversation: call.Conversation, Now: call.Now, Reply: call.Reply, Silence: call.Silence, Quiet: !o.Created}, o.Block); aerr != nil {
+		return nil, aerr
+	}
+	if o.Created {
+		p.effects.Later(o.Block.ID)
+	}
+	return o.Activity, err
+}
+
+func sealer(t *testing.T) *privacy.Sealer {
+	t.Helper()
+	s, err := privacy.New(bytes.Repeat([]byte{7}, privacy.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// newBlocking returns a blocking service on a fresh memory store whose
+// clock stands at now.
+func newBlocking(t *testing.T) (*blocking.Service, *memory.Store) {
+	t.Helper()
+	store := memory.New()
+	svc, err := blocking.New(store, blocking.Options{Clock: func() time.Time { return now }, Sealer: sealer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, store
+}
+
+// usePipeline puts the real sanctions pipeline (blocking service and
+// effects with blockedText as the neutral message) behind the fixture's
+// Sanctions; requests are still recorded.
+func (f *fixture) usePipeline(t *testing.T, blockedText string) *blocking.Service {
+	t.Helper()
+	svc, store := newBlocking(t)
+	eff, err := sanctions.NewEffects(sanctions.EffectsOptions{Queue: queue.New(store), BlockedText: blockedText})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sanc.next = pipelineSanctions{svc, eff}
+	return svc
+}
+
+// fakeGate answers blocked/err (or asks next) and counts its calls.
 type fakeGate struct {
 	blocked bool
 	err     error
+	next    helpdesk.Gate
 	calls   int
+	seen    *contextstore.Conversation
 }
 
-func (g *fakeGate) IsBlocked(context.Context, *contextstore.Conversation, time.Time) (bool, error) {
+func (g *fakeGate) Barred(ctx context.Context, c *contextstore.Conversation) (bool, error) {
 	g.calls++
+	g.seen = c
+	if g.next != nil {
+		return g.next.Barred(ctx, c)
+	}
 	return g.blocked, g.err
+}
+
+// blockingGate is the app's gate: the blocking service's one decision.
+type blockingGate struct{ s *blocking.Service }
+
+func (g blockingGate) Barred(ctx context.Context, c *contextstore.Conversation) (bool, error) {
+	d, err := g.s.DecideConversation(ctx, c, blocking.ChannelLiveChat)
+	return d.Blocked, err
 }
 
 // fakeQueue records enqueued entries.
@@ -75,7 +158,7 @@ type fakeHours struct{ open bool }
 func (h fakeHours) IsOpen(time.Time) bool { return h.open }
 
 type fixture struct {
-	bl    *fakeBlacklist
+	sanc  *fakeSanctions
 	gate  *fakeGate
 	queue *fakeQueue
 	reg   *actions.Registry
@@ -83,8 +166,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, mod ...func(*helpdesk.Deps)) *fixture {
 	t.Helper()
-	f := &fixture{bl: &fakeBlacklist{}, gate: &fakeGate{}, queue: &fakeQueue{}}
-	d := helpdesk.Deps{Blacklist: f.bl, Gate: f.gate, Queue: f.queue}
+	f := &fixture{sanc: &fakeSanctions{}, gate: &fakeGate{}, queue: &fakeQueue{}}
+	d := helpdesk.Deps{Sanctions: f.sanc, Gate: f.gate, Queue: f.queue}
 	for _, m := range mod {
 		m(&d)
 	}
@@ -104,12 +187,21 @@ func authenticated() *contextstore.Conversation {
 }
 
 // invoke calls an action the way the executor does for expression params:
-// validated and defaulted by the registry.
+// validated and defaulted by the registry, with the step's cause.
 func (f *fixture) invoke(t *testing.T, name string, c *contextstore.Conversation, params map[string]any) (*actions.Call, actions.Result, error) {
 	t.Helper()
-	call := &actions.Call{Action: name, Params: params, Conversation: c, Activity: &contextstore.ChatActivityData{}, Now: now}
+	call := &actions.Call{Action: name, Cause: cause, Params: params, Conversation: c, Activity: &contextstore.ChatActivityData{}, Now: now}
 	res, err := f.reg.Invoke(t.Context(), call, false)
 	return call, res, err
+}
+
+// only returns the one request Sanctions was given.
+func (f *fixture) only(t *testing.T) contextstore.BlockRequest {
+	t.Helper()
+	if len(f.sanc.reqs) != 1 {
+		t.Fatalf("Sanction calls = %d, want 1", len(f.sanc.reqs))
+	}
+	return f.sanc.reqs[0]
 }
 
 func TestRegisteredSpecs(t *testing.T) {
@@ -129,21 +221,23 @@ func TestRegisteredSpecs(t *testing.T) {
 
 func TestBlockAuthenticated(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		params    map[string]any
-		wantUntil time.Time
-		wantSave  bool
-		wantRsn   string
+		name       string
+		params     map[string]any
+		wantPeriod contextstore.Period
+		wantSave   bool
+		wantRsn    string
 	}{
-		{"defaults", nil, now.Add(1440 * time.Minute), false, ""},
+		{"defaults", nil, contextstore.Period{Minutes: 1440}, false, ""},
 		{"every param", map[string]any{"BlockIntervalMinutes": 60.0, "BlockReason": "fraud: chargeback", "SaveToChatActivityData": true},
-			now.Add(time.Hour), true, "fraud: chargeback"},
+			contextstore.Period{Minutes: 60}, true, "fraud: chargeback"},
+		{"permanent", map[string]any{"BlockIntervalMinutes": 60.0, "Permanent": true},
+			contextstore.Period{Permanent: true}, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			until := tc.wantUntil
+			until := now.Add(time.Hour)
 			stored := &contextstore.ChatActivityData{UserID: "u-42", LiveChatBlockedUntil: &until, LiveChatBlockedReason: "fraud: chargeback", Version: 3}
-			f.bl.activity = stored
+			f.sanc.activity = stored
 			c := authenticated()
 			c.Feedback = contextstore.AgentFeedback{AgentEmail: "ann@acme.test", ReasonCategory: "fraud", Notes: "chargeback"}
 			call, res, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, tc.params)
@@ -153,16 +247,18 @@ func TestBlockAuthenticated(t *testing.T) {
 			if res.Value != true {
 				t.Errorf("result = %v, want true", res.Value)
 			}
-			if len(f.bl.users) != 1 || len(f.bl.convs) != 0 {
-				t.Fatalf("BlockUser calls = %d, RecordConversationBlock calls = %d; want 1, 0", len(f.bl.users), len(f.bl.convs))
-			}
-			want := helpdesk.UserBlock{
-				UserID: "u-42", ConversationID: "c1", AgentEmail: "ann@acme.test",
+			want := contextstore.BlockRequest{
+				Kind: contextstore.KindUser, UserID: "u-42", ConversationID: "c1",
+				Channels: []string{"live_chat"}, Period: tc.wantPeriod, At: now,
 				ReasonCategory: "fraud", Reason: tc.wantRsn, Notes: "chargeback",
-				At: now, Until: tc.wantUntil, SaveToChatActivityData: tc.wantSave,
+				Actor: "ann@acme.test", Source: contextstore.SourceFlow, Cause: cause,
+				SaveToChatActivityData: tc.wantSave,
 			}
-			if got := f.bl.users[0]; got != want {
-				t.Errorf("BlockUser(%+v), want %+v", got, want)
+			if got := f.only(t); !reflect.DeepEqual(got, want) {
+				t.Errorf("Sanction(%+v), want %+v", got, want)
+			}
+			if f.sanc.calls[0] != call {
+				t.Errorf("Sanction was not given the action's call (its effects apply to the turn)")
 			}
 			if *call.Activity != *stored {
 				t.Errorf("call.Activity = %+v, want the stored %+v", *call.Activity, *stored)
@@ -175,40 +271,98 @@ func TestBlockAuthenticated(t *testing.T) {
 }
 
 func TestBlockAuthenticatedActivityUntouched(t *testing.T) {
-	f := newFixture(t) // BlockUser returns nil: ChatActivityData was left alone
+	f := newFixture(t) // Sanction returns nil: ChatActivityData was left alone
 	c := authenticated()
-	call := &actions.Call{Action: helpdesk.IsBlockedForLiveChat, Conversation: c, Now: now,
+	call := &actions.Call{Action: helpdesk.IsBlockedForLiveChat, Cause: cause, Conversation: c, Now: now,
 		Activity: &contextstore.ChatActivityData{UserID: "u-42", LiveChatBlockedReason: "old", Version: 7}}
 	if _, err := f.reg.Invoke(t.Context(), call, false); err != nil {
 		t.Fatal(err)
 	}
 	if call.Activity.LiveChatBlockedReason != "old" || call.Activity.Version != 7 {
-		t.Errorf("call.Activity changed to %+v though BlockUser returned nil", *call.Activity)
+		t.Errorf("call.Activity changed to %+v though Sanction returned nil", *call.Activity)
 	}
 }
 
 func TestBlockAnonymous(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		params     map[string]any
+		wantPeriod contextstore.Period
+		wantUntil  time.Time
+	}{
+		{"minutes", map[string]any{"BlockIntervalMinutes": 90.0, "BlockReason": "spam: links"},
+			contextstore.Period{Minutes: 90}, now.Add(90 * time.Minute)},
+		{"permanent", map[string]any{"BlockIntervalMinutes": 90.0, "BlockReason": "spam: links", "Permanent": true},
+			contextstore.Period{Permanent: true}, blocking.PermanentUntil()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.usePipeline(t, "")
+			c := anonymous()
+			c.Helpdesk = contextstore.HelpdeskClient{AgentConnected: true, InQueue: true, AgentEmail: "bob@acme.test"}
+			c.Feedback = contextstore.AgentFeedback{ReasonCategory: "spam", Notes: "links"} // no AgentEmail: the connected agent is named
+			_, res, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Value != true {
+				t.Errorf("result = %v, want true", res.Value)
+			}
+			want := contextstore.BlockRequest{
+				Kind: contextstore.KindConversation, ConversationID: "c1",
+				Channels: []string{"live_chat"}, Period: tc.wantPeriod, At: now,
+				ReasonCategory: "spam", Reason: "spam: links", Notes: "links",
+				Actor: "bob@acme.test", Source: contextstore.SourceFlow, Cause: cause,
+			}
+			if got := f.only(t); !reflect.DeepEqual(got, want) {
+				t.Errorf("Sanction(%+v), want %+v", got, want)
+			}
+			// Written by the sanctions pipeline from the block it stored.
+			if c.Info.LiveChatBlockedUntil == nil || !c.Info.LiveChatBlockedUntil.Equal(tc.wantUntil) {
+				t.Errorf("LiveChatBlockedUntil = %v, want %v", c.Info.LiveChatBlockedUntil, tc.wantUntil)
+			}
+		})
+	}
+}
+
+// The action sends the request and applies nothing itself: the effects
+// are the Sanctions' (one function applies them for every source, so
+// nothing is applied twice).
+func TestBlockLeavesEffectsToSanctions(t *testing.T) {
 	f := newFixture(t)
 	c := anonymous()
-	c.Helpdesk = contextstore.HelpdeskClient{AgentConnected: true, InQueue: true, AgentEmail: "bob@acme.test"}
-	c.Feedback = contextstore.AgentFeedback{ReasonCategory: "spam", Notes: "links"} // no AgentEmail: the connected agent is named
-	_, res, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, map[string]any{"BlockIntervalMinutes": 90.0, "BlockReason": "spam: links"})
+	c.Helpdesk = contextstore.HelpdeskClient{AgentConnected: true, InQueue: true, Queue: "support", AgentEmail: "bob@acme.test"}
+	c.Feedback = contextstore.AgentFeedback{MarkSpam: true}
+	call, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Value != true {
-		t.Errorf("result = %v, want true", res.Value)
+	if c.Info.Blocked || c.Info.MarkedSpam || c.Info.LiveChatBlockedUntil != nil || !c.Helpdesk.AgentConnected || !c.Helpdesk.InQueue ||
+		len(call.Replies()) != 0 || call.Silenced() || len(f.queue.removed) != 0 {
+		t.Errorf("the action applied effects itself: Info=%+v Helpdesk=%+v replies=%q silenced=%v removed=%q",
+			c.Info, c.Helpdesk, call.Replies(), call.Silenced(), f.queue.removed)
 	}
-	until := now.Add(90 * time.Minute)
-	if c.Info.LiveChatBlockedUntil == nil || !c.Info.LiveChatBlockedUntil.Equal(until) {
-		t.Errorf("LiveChatBlockedUntil = %v, want %v", c.Info.LiveChatBlockedUntil, until)
+}
+
+// The cause comes from the call, so a retried or duplicated turn asks for
+// the same block again, and the blocking service finds the one it made.
+func TestBlockCauseIsStable(t *testing.T) {
+	f := newFixture(t)
+	svc := f.usePipeline(t, "")
+	for range 2 {
+		if _, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, anonymous(), nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if len(f.bl.users) != 0 || len(f.bl.convs) != 1 {
-		t.Fatalf("BlockUser calls = %d, RecordConversationBlock calls = %d; want 0, 1", len(f.bl.users), len(f.bl.convs))
+	if len(f.sanc.reqs) != 2 || f.sanc.reqs[0].Cause != cause || f.sanc.reqs[1].Cause != cause {
+		t.Fatalf("requests = %+v, want two with cause %q", f.sanc.reqs, cause)
 	}
-	want := helpdesk.ConversationBlock{ConversationID: "c1", AgentEmail: "bob@acme.test", ReasonCategory: "spam", Reason: "spam: links", Notes: "links", At: now, Until: until}
-	if got := f.bl.convs[0]; got != want {
-		t.Errorf("RecordConversationBlock(%+v), want %+v", got, want)
+	views, err := svc.List(t.Context(), contextstore.BlockQuery{ConversationID: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != 1 {
+		t.Errorf("blocks stored = %d, want 1 (one per cause)", len(views))
 	}
 }
 
@@ -216,16 +370,20 @@ func TestBlockAnonymous(t *testing.T) {
 // block falls back to the conversation.
 func TestBlockAuthenticatedWithoutUserID(t *testing.T) {
 	f := newFixture(t)
+	f.usePipeline(t, "")
 	c := anonymous()
 	c.User.IsAuthenticated = true
-	if _, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, nil); err != nil {
+	if _, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, map[string]any{"SaveToChatActivityData": true}); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.bl.users) != 0 || len(f.bl.convs) != 1 || c.Info.LiveChatBlockedUntil == nil {
-		t.Errorf("users=%d convs=%d until=%v; want a conversation block", len(f.bl.users), len(f.bl.convs), c.Info.LiveChatBlockedUntil)
+	req := f.only(t)
+	if req.Kind != contextstore.KindConversation || req.ConversationID != "c1" || req.UserID != "" || req.SaveToChatActivityData || c.Info.LiveChatBlockedUntil == nil {
+		t.Errorf("request %+v, until=%v; want a conversation block", req, c.Info.LiveChatBlockedUntil)
 	}
 }
 
+// The effects of a block, applied by the sanctions pipeline to the turn's
+// conversation through the call.
 func TestBlockEffects(t *testing.T) {
 	const neutral = "This chat has ended. Thank you for contacting Acme."
 	for _, tc := range []struct {
@@ -239,18 +397,25 @@ func TestBlockEffects(t *testing.T) {
 		{"no message configured", anonymous, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, func(d *helpdesk.Deps) { d.BlockedMessage = tc.message })
+			f := newFixture(t)
+			f.usePipeline(t, tc.message)
 			c := tc.conv()
 			c.Helpdesk = contextstore.HelpdeskClient{AgentConnected: true, InQueue: true, AgentEmail: "ann@acme.test"}
 			call, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, map[string]any{"BlockReason": "secret-reason-xyz"})
 			if err != nil {
 				t.Fatal(err)
 			}
+			if f.only(t).MarkSpam {
+				t.Errorf("MarkSpam requested though the agent did not ask for it")
+			}
 			if !c.Info.Blocked || c.Helpdesk.AgentConnected || c.Helpdesk.InQueue {
 				t.Errorf("Blocked=%v AgentConnected=%v InQueue=%v; want true, false, false", c.Info.Blocked, c.Helpdesk.AgentConnected, c.Helpdesk.InQueue)
 			}
 			if c.Info.MarkedSpam {
 				t.Errorf("MarkedSpam set though the agent did not ask for it")
+			}
+			if c.User.IsAuthenticated && c.Info.LiveChatBlockedUntil != nil {
+				t.Errorf("an authenticated block must not set ConversationInfo.LiveChatBlockedUntil, got %v", c.Info.LiveChatBlockedUntil)
 			}
 			if !call.Silenced() {
 				t.Errorf("a block must silence the rest of the turn (no survey for a blocked user)")
@@ -269,10 +434,14 @@ func TestBlockEffects(t *testing.T) {
 
 func TestBlockMarksSpamOnRequest(t *testing.T) {
 	f := newFixture(t)
+	f.usePipeline(t, "")
 	c := anonymous()
 	c.Feedback = contextstore.AgentFeedback{Block: true, MarkSpam: true}
 	if _, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, nil); err != nil {
 		t.Fatal(err)
+	}
+	if !f.only(t).MarkSpam {
+		t.Errorf("the request does not ask to mark spam")
 	}
 	if !c.Info.MarkedSpam || !c.Info.Blocked {
 		t.Errorf("MarkedSpam=%v Blocked=%v, want both", c.Info.MarkedSpam, c.Info.Blocked)
@@ -282,43 +451,60 @@ func TestBlockMarksSpamOnRequest(t *testing.T) {
 func TestBlockErrors(t *testing.T) {
 	backend := errors.New("backend down")
 	for _, tc := range []struct {
-		name    string
-		conv    func() *contextstore.Conversation
-		params  map[string]any
-		wantIs  error
-		wantMsg string
+		name     string
+		conv     func() *contextstore.Conversation
+		params   map[string]any
+		pipeline bool // the real sanctions pipeline, not the failing fake
+		wantIs   error
+		wantMsg  string
 	}{
-		{"interval zero", anonymous, map[string]any{"BlockIntervalMinutes": 0.0}, actions.ErrInvalidParams,
+		{"interval zero", anonymous, map[string]any{"BlockIntervalMinutes": 0.0}, false, actions.ErrInvalidParams,
 			"invalid params for HelpdeskClient.IsBlockedForLiveChat: /BlockIntervalMinutes: must be >= 1 but found 0"},
-		{"interval not integer", anonymous, map[string]any{"BlockIntervalMinutes": 1.5}, actions.ErrInvalidParams,
+		{"interval not integer", anonymous, map[string]any{"BlockIntervalMinutes": 1.5}, false, actions.ErrInvalidParams,
 			"invalid params for HelpdeskClient.IsBlockedForLiveChat: /BlockIntervalMinutes: expected integer, but got number"},
-		{"reason not string", anonymous, map[string]any{"BlockReason": 3.0}, actions.ErrInvalidParams,
+		{"reason not string", anonymous, map[string]any{"BlockReason": 3.0}, false, actions.ErrInvalidParams,
 			"invalid params for HelpdeskClient.IsBlockedForLiveChat: /BlockReason: expected string, but got number"},
-		{"save not bool", anonymous, map[string]any{"SaveToChatActivityData": "yes"}, actions.ErrInvalidParams,
+		{"save not bool", anonymous, map[string]any{"SaveToChatActivityData": "yes"}, false, actions.ErrInvalidParams,
 			"invalid params for HelpdeskClient.IsBlockedForLiveChat: /SaveToChatActivityData: expected boolean, but got string"},
-		{"unknown param", anonymous, map[string]any{"BlockMinutes": 5.0}, actions.ErrInvalidParams,
+		{"permanent not bool", anonymous, map[string]any{"Permanent": "yes"}, false, actions.ErrInvalidParams,
+			"invalid params for HelpdeskClient.IsBlockedForLiveChat: /Permanent: expected boolean, but got string"},
+		{"unknown param", anonymous, map[string]any{"BlockMinutes": 5.0}, false, actions.ErrInvalidParams,
 			"invalid params for HelpdeskClient.IsBlockedForLiveChat: (params): additionalProperties 'BlockMinutes' not allowed"},
-		{"blacklist fails (user)", authenticated, nil, backend, "blocking user u-42: backend down"},
-		{"blacklist fails (conversation)", anonymous, nil, backend, "recording block of conversation c1: backend down"},
+		{"sanctions fail (user)", authenticated, nil, false, backend, "blocking the chat user of c1: backend down"},
+		{"sanctions fail (conversation)", anonymous, nil, false, backend, "blocking the chat user of c1: backend down"},
+		{"blocking service refuses", anonymous, map[string]any{"BlockReason": strings.Repeat("x", 1500)}, true, blocking.ErrInvalid, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.bl.err = backend
+			f.sanc.err = backend
+			f.sanc.activity = &contextstore.ChatActivityData{UserID: "u-42", LiveChatBlockedReason: "must not be copied"}
+			if tc.pipeline {
+				f.usePipeline(t, "This chat has ended.")
+			}
 			c := tc.conv()
+			c.Helpdesk = contextstore.HelpdeskClient{AgentConnected: true, InQueue: true, AgentEmail: "ann@acme.test"}
 			call, _, err := f.invoke(t, helpdesk.IsBlockedForLiveChat, c, tc.params)
 			if !errors.Is(err, tc.wantIs) {
 				t.Fatalf("err = %v, want errors.Is %v", err, tc.wantIs)
 			}
-			if err.Error() != tc.wantMsg {
+			if tc.wantMsg != "" && err.Error() != tc.wantMsg {
 				t.Errorf("err = %q, want %q", err, tc.wantMsg)
+			}
+			if tc.wantMsg == "" && !strings.HasPrefix(err.Error(), "blocking the chat user of c1: ") {
+				t.Errorf("err = %q, want it to name the conversation", err)
 			}
 			// A flow may go on after a failed action (on_error) and its
 			// context is then saved: a failed block must leave no trace.
-			if c.Info.Blocked || c.Info.LiveChatBlockedUntil != nil || len(call.Replies()) != 0 || call.Silenced() {
-				t.Errorf("a failed block changed the conversation: Blocked=%v LiveChatBlockedUntil=%v replies=%q", c.Info.Blocked, c.Info.LiveChatBlockedUntil, call.Replies())
+			if c.Info.Blocked || c.Info.LiveChatBlockedUntil != nil || !c.Helpdesk.AgentConnected || !c.Helpdesk.InQueue ||
+				len(call.Replies()) != 0 || call.Silenced() || len(c.Transcript) != 0 {
+				t.Errorf("a failed block changed the conversation: Blocked=%v LiveChatBlockedUntil=%v Helpdesk=%+v replies=%q transcript=%+v",
+					c.Info.Blocked, c.Info.LiveChatBlockedUntil, c.Helpdesk, call.Replies(), c.Transcript)
 			}
-			if errors.Is(err, actions.ErrInvalidParams) && len(f.bl.users)+len(f.bl.convs) != 0 {
-				t.Errorf("invalid params reached the blacklist")
+			if *call.Activity != (contextstore.ChatActivityData{}) {
+				t.Errorf("call.Activity = %+v after a failed block, want it untouched", *call.Activity)
+			}
+			if errors.Is(err, actions.ErrInvalidParams) && len(f.sanc.reqs) != 0 {
+				t.Errorf("invalid params reached Sanctions")
 			}
 		})
 	}
@@ -331,6 +517,7 @@ func TestConnect(t *testing.T) {
 		name       string
 		until      *time.Time
 		gate       fakeGate
+		blocking   bool // the gate asks the real blocking service (clock at now)
 		hours      helpdesk.Hours
 		params     map[string]any
 		want       any
@@ -344,9 +531,10 @@ func TestConnect(t *testing.T) {
 		{name: "open, named queue", params: map[string]any{"Queue": "support"}, want: true, wantQueue: []string{"support"}, gateCalls: 1},
 		{name: "hours nil means always open", hours: nil, want: true, wantQueue: []string{"default"}, gateCalls: 1},
 		{name: "hours open", hours: fakeHours{open: true}, want: true, wantQueue: []string{"default"}, gateCalls: 1},
-		{name: "active context block", until: &future, want: false, wantBlock: true, gateCalls: 0},
-		{name: "block ending now has expired", until: ptr(now), want: true, wantQueue: []string{"default"}, gateCalls: 1},
-		{name: "expired context block", until: &past, want: true, wantQueue: []string{"default"}, gateCalls: 1},
+		{name: "active context block", until: &future, blocking: true, want: false, wantBlock: true, gateCalls: 1},
+		{name: "block ending now has expired", until: ptr(now), blocking: true, want: true, wantQueue: []string{"default"}, gateCalls: 1},
+		{name: "expired context block", until: &past, blocking: true, want: true, wantQueue: []string{"default"}, gateCalls: 1},
+		{name: "the gate decides, not the context", until: &future, want: true, wantQueue: []string{"default"}, gateCalls: 1},
 		{name: "gate says blocked", gate: fakeGate{blocked: true}, want: false, wantBlock: true, gateCalls: 1},
 		{name: "blocked beats closed", gate: fakeGate{blocked: true}, hours: fakeHours{open: false}, want: false, wantBlock: true, gateCalls: 1},
 		{name: "closed", hours: fakeHours{open: false}, want: false, wantClosed: true, gateCalls: 1},
@@ -355,6 +543,10 @@ func TestConnect(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, func(d *helpdesk.Deps) { d.Hours = tc.hours })
 			*f.gate = tc.gate
+			if tc.blocking {
+				svc, _ := newBlocking(t)
+				f.gate.next = blockingGate{svc}
+			}
 			c := anonymous()
 			c.Info.LiveChatBlockedUntil = tc.until
 			_, res, err := f.invoke(t, helpdesk.ConnectToHelpdeskAgent, c, tc.params)
@@ -394,11 +586,28 @@ func TestConnect(t *testing.T) {
 			if f.gate.calls != tc.gateCalls {
 				t.Errorf("gate called %d times, want %d", f.gate.calls, tc.gateCalls)
 			}
+			if f.gate.seen != c {
+				t.Errorf("the gate was not asked about the turn's conversation (with its context)")
+			}
 		})
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A visitor barred while already waiting leaves the queue.
+func TestConnectBlockedLeavesQueue(t *testing.T) {
+	f := newFixture(t)
+	f.gate.blocked = true
+	c := anonymous()
+	c.Helpdesk.InQueue, c.Helpdesk.Queue = true, "support"
+	if _, res, err := f.invoke(t, helpdesk.ConnectToHelpdeskAgent, c, nil); err != nil || res.Value != false {
+		t.Fatalf("result %v, err %v", res.Value, err)
+	}
+	if c.Helpdesk.InQueue || strings.Join(f.queue.removed, ",") != "support/c1" || len(f.queue.entries) != 0 {
+		t.Errorf("InQueue=%v removed=%q enqueued=%d; want out of support", c.Helpdesk.InQueue, f.queue.removed, len(f.queue.entries))
+	}
+}
 
 // The states describe the last call only: a refused call followed by a
 // successful one leaves neither state set.

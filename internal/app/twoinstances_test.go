@@ -45,12 +45,17 @@ type instanceOptions struct {
 	wrapB func(*redisstore.Store) contextstore.Store
 	// logLevel is the level logged to the test output (default warn).
 	logLevel zapcore.Level
+	// addrs are the Redis addresses; default redistest.Addrs (REDIS_ADDR).
+	addrs []string
 }
 
 func newTwoInstances(t *testing.T, o instanceOptions) *twoInstances {
 	t.Helper()
 	ctx := t.Context()
-	addrs := redistest.Addrs(t)
+	addrs := o.addrs
+	if addrs == nil {
+		addrs = redistest.Addrs(t)
+	}
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	prefix := "chatflow-test:" + t.Name() + ":" + hex.EncodeToString(rnd[:]) + ":"

@@ -271,6 +271,12 @@ func holds(c *contextstore.Conversation, p Principal) bool {
 	return c.Helpdesk.AgentConnected && c.Helpdesk.AgentEmail != "" && c.Helpdesk.AgentEmail == staffActor(p)
 }
 
+// heldUntilSanctioned reports whether p is the agent whose chat with c a
+// sanction ended (the agent is kept on the conversation for that).
+func heldUntilSanctioned(c *contextstore.Conversation, p Principal) bool {
+	return !c.Helpdesk.AgentConnected && len(c.Sanctions) > 0 && c.Helpdesk.AgentEmail != "" && c.Helpdesk.AgentEmail == staffActor(p)
+}
+
 // idempotencyKey is the client's Idempotency-Key header, scoped to what the
 // request does, or "" when there is none: a retried staff request with the
 // same key finds the block its first run made.
@@ -421,8 +427,9 @@ func (s *Server) agentBlock(w http.ResponseWriter, r *http.Request, p Principal)
 	if !ok {
 		return
 	}
-	if !holds(c, p) {
-		// A plain agent blocks only the customer of a chat they hold.
+	if !holds(c, p) && !heldUntilSanctioned(c, p) {
+		// A plain agent blocks only the customer of a chat they hold (or
+		// held until a sanction ended it: a retry of their own block).
 		s.deny(w, r, p, "conversation.block", RoleSupervisor)
 		return
 	}

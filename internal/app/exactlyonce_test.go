@@ -1,0 +1,172 @@
+package app_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/contextstore/bolt"
+	"github.com/chatflow/chatflow/contextstore/memory"
+	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/blocking"
+	"github.com/chatflow/chatflow/internal/clock"
+	"github.com/chatflow/chatflow/internal/privacy"
+	"github.com/chatflow/chatflow/internal/redistest"
+)
+
+// redisDeployments are the Redis deployments the two-instance tests run
+// on: REDIS_ADDR (standalone in CI) and REDIS_CLUSTER_ADDRS (the 3-node
+// Cluster in CI), each skipped only when its variable is unset.
+func redisDeployments(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{"standalone": redistest.Addrs(t)}
+	if c := os.Getenv("REDIS_CLUSTER_ADDRS"); c != "" {
+		out["cluster"] = strings.Split(c, ",")
+	}
+	return out
+}
+
+// takeAndBlockBoth runs the same blocking event — the agent's disconnect
+// with a block, key key — on both instances at once, and returns both
+// results.
+func takeAndBlockBoth(t *testing.T, p *twoInstances, conv string, keys [2]string) [2]error {
+	t.Helper()
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, inst := range []*app.App{p.A, p.B} {
+		wg.Go(func() {
+			_, errs[i] = inst.Desk.Disconnect(t.Context(), conv, keys[i], contextstore.AgentFeedback{
+				AgentEmail: "agent@example.com", Block: true, ReasonCategory: blocking.CategorySpam,
+				Notes: "links", BlockIntervalMinutes: 60,
+			})
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// TestTwoInstancesSameBlockingEventOneRecord: the same blocking event with
+// the same idempotency key given to two instances at once makes one block
+// record, 20 times in a row; two different blocking events at once make at
+// most two.
+func TestTwoInstancesSameBlockingEventOneRecord(t *testing.T) {
+	for name, addrs := range redisDeployments(t) {
+		t.Run(name, func(t *testing.T) {
+			p := newTwoInstances(t, instanceOptions{addrs: addrs})
+			ctx := t.Context()
+			count := func(conv string) int {
+				t.Helper()
+				list, err := p.A.Blocking.List(ctx, contextstore.BlockQuery{ConversationID: conv})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(list)
+			}
+			for round := range 20 {
+				for _, same := range []bool{true, false} {
+					conv := fmt.Sprintf("r%d-%v", round, same)
+					wantQueued(t, p.A, askForAgent(t, p.A, conv, "k1", visitor{ip: "198.51.100.7"}))
+					if _, err := p.A.Desk.Take(ctx, "support", "agent@example.com"); err != nil {
+						t.Fatal(err)
+					}
+					keys := [2]string{"disconnect-1", "disconnect-1"}
+					if !same {
+						keys[1] = "disconnect-2"
+					}
+					for i, err := range takeAndBlockBoth(t, p, conv, keys) {
+						if err != nil {
+							t.Fatalf("round %d (same key %v), instance %d: %v", round, same, i, err)
+						}
+					}
+					n := count(conv)
+					switch {
+					case same && n != 1:
+						t.Fatalf("round %d: the same blocking event on two instances made %d block records, want 1", round, n)
+					case !same && (n < 1 || n > 2):
+						t.Fatalf("round %d: two blocking events made %d block records, want 1 or 2", round, n)
+					}
+					c, err := p.B.Store.GetConversation(ctx, conv)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if c.Helpdesk.AgentConnected || !c.Info.Blocked || c.Info.LiveChatBlockedUntil == nil {
+						t.Fatalf("round %d: conversation after the block: %+v %+v", round, c.Helpdesk, c.Info)
+					}
+					staff := 0
+					for _, m := range c.Transcript {
+						if m.From == contextstore.FromStaff {
+							staff++
+						}
+					}
+					if same && staff != 1 {
+						t.Fatalf("round %d: %d staff lines for one sanction, want 1", round, staff)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSameBlockingEventOneRecordEmbedded: the same on the memory and the
+// embedded (bbolt) store, with two App instances sharing one store and
+// each blocking event sent from several goroutines at once (run under
+// -race by make test).
+func TestSameBlockingEventOneRecordEmbedded(t *testing.T) {
+	stores := map[string]func(t *testing.T) contextstore.Store{
+		"memory": func(*testing.T) contextstore.Store { return memory.New() },
+		"bolt": func(t *testing.T) contextstore.Store {
+			s, err := bolt.Open(filepath.Join(t.TempDir(), "chatflow.db"), bolt.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			store := open(t)
+			key := privacy.NewKey()
+			clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+			var insts []*app.App
+			for range 2 {
+				a, err := app.New(t.Context(), app.Options{Store: store, FlowPaths: []string{"../../examples/flows"}, Clock: clk.Now, EncryptionKey: key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				insts = append(insts, a)
+			}
+			p := &twoInstances{A: insts[0], B: insts[1]}
+			for round := range 10 {
+				conv := fmt.Sprintf("r%d", round)
+				askForAgent(t, p.A, conv, "k1", visitor{ip: "198.51.100.7"})
+				if _, err := p.A.Desk.Take(t.Context(), "support", "agent@example.com"); err != nil {
+					t.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				for range 3 {
+					wg.Go(func() {
+						for i, err := range takeAndBlockBoth(t, p, conv, [2]string{"d-1", "d-1"}) {
+							if err != nil {
+								t.Errorf("instance %d: %v", i, err)
+							}
+						}
+					})
+				}
+				wg.Wait()
+				list, err := p.A.Blocking.List(t.Context(), contextstore.BlockQuery{ConversationID: conv})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(list) != 1 {
+					t.Fatalf("round %d: one blocking event sent six times at once made %d block records, want 1", round, len(list))
+				}
+			}
+		})
+	}
+}
