@@ -57,27 +57,29 @@ const (
 	stateEnded       = "ended"        // the conversation ended or expired
 )
 
-// currentState is what the visitor may know of c's state now. The visitor
-// is "blocked" while the one decision of the blocking service says they
-// are barred from live chat (the conversation's own block, the user's
-// blacklist entry or an IP ban): a block lifted by an admin or ended by
-// its period gives the visitor the composer back without having to try
-// again. A failed check of a conversation a sanction touched keeps
-// showing "blocked".
+// currentState is what the visitor may know of c's state now. A
+// conversation that live chat was refused or ended for — a sanction ended
+// it (Info.Blocked), ConnectToHelpdeskAgent refused it
+// (HelpdeskClient.IsBlockedForLiveChat), or its context holds an
+// anonymous block — is "blocked" while the blocking service's one decision
+// says its visitor is barred from live chat: a block lifted by an admin
+// or ended by its period gives the visitor the composer back without
+// having to try again, and a visitor who never asked for live chat keeps
+// talking to the bot. A failed check keeps showing "blocked".
 func (s *Server) currentState(ctx context.Context, c *contextstore.Conversation) string {
 	if c.Ended {
 		return stateEnded
 	}
-	d, err := s.app.Blocking.DecideConversation(ctx, c, blocking.ChannelLiveChat)
-	if err != nil {
-		s.log.Warn("deciding the visitor's state", zap.String("request_id", RequestID(ctx)), zap.Error(err))
-		if c.Info.Blocked || c.Helpdesk.IsBlockedForLiveChat {
+	if c.Info.Blocked || c.Helpdesk.IsBlockedForLiveChat || c.Info.LiveChatBlockedUntil != nil {
+		d, err := s.app.Blocking.DecideConversation(ctx, c, blocking.ChannelLiveChat)
+		if err != nil {
+			s.log.Warn("deciding the visitor's state", zap.String("request_id", RequestID(ctx)), zap.Error(err))
+		}
+		if err != nil || d.Blocked {
 			return stateBlocked
 		}
 	}
 	switch {
-	case d.Blocked:
-		return stateBlocked
 	case c.Helpdesk.AgentConnected:
 		return stateAgentJoined
 	case c.Helpdesk.InQueue:
