@@ -19,6 +19,24 @@ const maxRequestIDLen = 128
 
 type requestIDKey struct{}
 
+// requestState is what a handler tells the request's log line.
+type requestState struct {
+	cause error // see noteCause
+}
+
+type requestStateKey struct{}
+
+// noteCause records err as the cause of the 5xx answer a handler is about
+// to write: the request's one log line (at error level) carries it in its
+// "error" field, next to the request id, so an operator sees why without
+// the response revealing it. Handlers call it instead of logging a line
+// of their own; it does nothing outside a request served by Server.
+func noteCause(r *http.Request, err error) {
+	if st, ok := r.Context().Value(requestStateKey{}).(*requestState); ok {
+		st.cause = err
+	}
+}
+
 // RequestID returns the request id of a request's context, or "" outside
 // a request served by Server.
 func RequestID(ctx context.Context) string {
@@ -27,7 +45,8 @@ func RequestID(ctx context.Context) string {
 }
 
 // ServeHTTP implements http.Handler: it gives the request an id, limits
-// the body to 64 KiB, serves it, then counts and logs it once.
+// the body to 64 KiB, serves it, then counts and logs it once: info level
+// below 500, error level with the cause (see noteCause) from 500 on.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get(RequestIDHeader)
@@ -35,7 +54,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = newRequestID()
 	}
 	w.Header().Set(RequestIDHeader, id)
-	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	st := &requestState{}
+	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	r = r.WithContext(context.WithValue(ctx, requestStateKey{}, st))
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	rec := &recorder{ResponseWriter: w}
 	s.mux.ServeHTTP(rec, r) // sets r.Pattern when a route matched
@@ -52,14 +73,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		level = zap.ErrorLevel
 	}
 	if ce := s.log.Check(level, "request"); ce != nil {
-		ce.Write(
+		fields := []zap.Field{
 			zap.String("request_id", id),
 			zap.String("method", method),
 			zap.String("route", route),
 			zap.Int("status", status),
 			zap.Duration("duration", took),
 			zap.Int64("bytes", rec.bytes),
-		)
+		}
+		if status >= 500 && st.cause != nil {
+			fields = append(fields, zap.Error(st.cause))
+		}
+		ce.Write(fields...)
 	}
 }
 

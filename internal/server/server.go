@@ -18,7 +18,8 @@
 // replies are the flows' neutral texts.
 //
 // Every request is logged once (logger "http": method, route pattern,
-// status, duration, request id — never the raw path or the visitor's IP)
+// status, duration, request id, and for a 5xx the error cause — never the
+// raw path or the visitor's IP)
 // and carries a request id: the client's X-Request-Id when it is a sane
 // token, else a generated one, echoed in the X-Request-Id response header.
 package server
@@ -244,6 +245,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.app.Store.Ping(ctx); err != nil {
+		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unreachable", err.Error())
 		return
 	}
@@ -382,10 +384,11 @@ func (s *Server) turnError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, flows.ErrConversationEnded):
 		problem(w, http.StatusConflict, "conversation ended", "this conversation has ended; start a new one")
 	case errors.Is(err, contextstore.ErrUnavailable):
+		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unavailable", "please retry")
 	default:
 		// Flow errors may name internal details: log them, answer neutrally.
-		s.log.Error("turn failed", zap.String("request_id", RequestID(r.Context())), zap.Error(err))
+		noteCause(r, err)
 		problem(w, http.StatusInternalServerError, "turn failed", "the bot could not answer; please retry")
 	}
 }
