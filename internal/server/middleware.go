@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -59,7 +60,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(ctx, requestStateKey{}, st))
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	rec := &recorder{ResponseWriter: w}
-	s.mux.ServeHTTP(rec, r) // sets r.Pattern when a route matched
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		unmatched(rec, r, h)
+	} else {
+		s.mux.ServeHTTP(rec, r) // sets r.Pattern
+	}
 
 	took := time.Since(start)
 	status := rec.status
@@ -86,6 +91,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ce.Write(fields...)
 	}
+}
+
+// unmatched answers a request that no route matches as problem+json, as
+// every other error: 404, or 405 with the Allow header when the path
+// exists for other methods. h is what the ServeMux would have served (its
+// text/plain 404 or 405); it runs against a throwaway writer only to learn
+// which of the two it is and the allowed methods.
+func unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		problem(w, http.StatusMethodNotAllowed, "method not allowed",
+			fmt.Sprintf("%s is not allowed on this path; allowed: %s", metricMethod(r.Method), allow))
+		return
+	}
+	problem(w, http.StatusNotFound, "not found", "no route matches this path; the API is described at /openapi.json")
+}
+
+// headerProbe is a ResponseWriter that keeps the header and status and
+// discards the body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+
+func (p *headerProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // routeOf returns the path of a matched ServeMux pattern as OpenAPI

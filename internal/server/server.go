@@ -32,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -400,18 +401,37 @@ func (s *Server) clientIP(r *http.Request) string {
 	return ""
 }
 
+// decode reads the request body into v, strictly: exactly one JSON value
+// (whitespace around it is fine), no field that v does not have, at most
+// maxBody bytes (ServeHTTP limits the body). Anything else is answered
+// here — 400 (invalid JSON, an unknown field, trailing data after the
+// value) or 413 (too large) problem+json — and decode returns false. Every
+// JSON body of the server is read through decode.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	d := json.NewDecoder(r.Body)
 	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			problem(w, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("the request body must not exceed %d bytes", maxBody))
-			return false
+	err := d.Decode(v)
+	if err == nil {
+		// A second value, or garbage after the first, is an error too: a
+		// body is one JSON value, not a stream of them.
+		var extra json.RawMessage
+		switch err = d.Decode(&extra); {
+		case errors.Is(err, io.EOF):
+			return true
+		case err == nil:
+			err = errors.New("trailing data after the JSON value: the body must be exactly one JSON value")
+		default:
+			if _, ok := errors.AsType[*http.MaxBytesError](err); !ok {
+				err = fmt.Errorf("trailing data after the JSON value: %w", err)
+			}
 		}
-		problem(w, http.StatusBadRequest, "invalid JSON body", err.Error())
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		problem(w, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("the request body must not exceed %d bytes", maxBody))
 		return false
 	}
-	return true
+	problem(w, http.StatusBadRequest, "invalid JSON body", err.Error())
+	return false
 }
 
 func problem(w http.ResponseWriter, status int, title, detail string) {
