@@ -96,19 +96,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // unmatched answers a request that no route matches as problem+json, as
 // every other error: 404, or 405 with the Allow header when the path
 // exists for other methods. h is what the ServeMux would have served (its
-// text/plain 404 or 405); it runs against a throwaway writer only to learn
-// which of the two it is and the allowed methods.
+// text/plain 404 or 405, or a redirect to the cleaned path); it runs
+// against a throwaway writer first to learn which, and the allowed
+// methods. A redirect is served as the mux serves it.
 func unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)
-	if probe.status == http.StatusMethodNotAllowed {
+	switch probe.status {
+	case http.StatusMethodNotAllowed:
 		allow := probe.header.Get("Allow")
 		w.Header().Set("Allow", allow)
 		problem(w, http.StatusMethodNotAllowed, "method not allowed",
 			fmt.Sprintf("%s is not allowed on this path; allowed: %s", metricMethod(r.Method), allow))
-		return
+	case http.StatusNotFound:
+		problem(w, http.StatusNotFound, "not found", "no route matches this path; the API is described at /openapi.json")
+	default:
+		h.ServeHTTP(w, r)
 	}
-	problem(w, http.StatusNotFound, "not found", "no route matches this path; the API is described at /openapi.json")
 }
 
 // headerProbe is a ResponseWriter that keeps the header and status and

@@ -513,6 +513,29 @@ func TestUnknownRoute(t *testing.T) {
 	}
 }
 
+// A path that is not clean is still redirected to its clean form, as the
+// ServeMux does, even when the clean path has no route for the method.
+func TestUncleanPathRedirect(t *testing.T) {
+	e := newEnv(t)
+	c := *e.srv.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, path := range []string{"/v1//conversations", "/v1/conversations/../conversations"} {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", e.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = path // keep the path as written
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode/100 != 3 || res.Header.Get("Location") != "/v1/conversations" {
+			t.Errorf("GET %s = %d, Location %q; want a redirect to /v1/conversations", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
+
 // The Allow header of a 405 survives the problem+json answer.
 func TestMethodNotAllowedAllow(t *testing.T) {
 	e := newEnv(t)
