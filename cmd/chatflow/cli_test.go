@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chatflow/chatflow/flows"
+	"github.com/chatflow/chatflow/internal/buildinfo"
 	"github.com/chatflow/chatflow/internal/flowtest"
 )
 
@@ -60,6 +62,64 @@ func TestHelp(t *testing.T) {
 		if code != 0 || stdout != usage || stderr != "" {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 0 and the usage on stdout", arg, code, stdout, stderr)
 		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	want := buildinfo.Read().String()
+	if !strings.HasPrefix(want, "chatflow ") || !strings.Contains(want, "\nrevision: ") {
+		t.Fatalf("version text %q", want)
+	}
+	for _, arg := range []string{"version", "--version", "-version"} {
+		code, stdout, stderr := cli(t, "", arg)
+		if code != 0 || stdout != want || stderr != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 0 and %q", arg, code, stdout, stderr, want)
+		}
+	}
+	if code, _, stderr := cli(t, "", "version", "extra"); code != 2 || !strings.HasPrefix(stderr, "chatflow: version takes no arguments\n") {
+		t.Errorf("version extra: exit %d, stderr %q; want 2 and a usage error", code, stderr)
+	}
+}
+
+// TestVersionOfBuiltBinary builds the binary as an operator would (go
+// build in the checkout) and checks that it reports the checkout's commit.
+func TestVersionOfBuiltBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git on PATH")
+	}
+	out, err := exec.Command(gitPath, "rev-parse", "--show-toplevel", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not in a git checkout: %v", err)
+	}
+	top, head, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	// The go command finds the repository by a .git directory: in a git
+	// worktree (.git is a file) it stamps nothing, without an error.
+	if fi, err := os.Stat(filepath.Join(top, ".git")); err != nil || !fi.IsDir() {
+		t.Skip("the checkout's .git is not a directory (a git worktree?): go build does not stamp the revision there")
+	}
+	goPath, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go on PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "chatflow")
+	build := exec.CommandContext(t.Context(), goPath, "build", "-buildvcs=true", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err = exec.CommandContext(t.Context(), bin, "--version").Output()
+	if err != nil {
+		t.Fatalf("chatflow --version: %v", err)
+	}
+	lines := strings.Split(string(out), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[0], "chatflow v") {
+		t.Errorf("first line %q, want chatflow and a module version", lines[0])
+	}
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "revision: "+head) {
+		t.Errorf("output %q, want revision %s", out, head)
 	}
 }
 

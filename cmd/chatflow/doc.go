@@ -5,6 +5,7 @@
 //	chatflow test     PATH...        run scripted conversations
 //	chatflow run      FLOWDIR        chat with the bot in the terminal
 //	chatflow actions  [--json]       list the internal actions and their parameters
+//	chatflow version                 the module version and VCS revision of this build (also --version)
 //
 // Exit status: 0 on success, 1 when validation or a test fails, 2 on bad usage.
 package main

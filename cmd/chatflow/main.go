@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/chatflow/chatflow/internal/buildinfo"
 )
 
 // errFailed marks a run whose findings were already printed: exit 1.
@@ -44,6 +46,7 @@ Usage:
   chatflow test     PATH...        run scripted conversations (*.test.yaml)
   chatflow run      FLOWDIR        chat with the bot in the terminal (/help inside)
   chatflow actions  [--json]       list internal actions with their parameter schemas
+  chatflow version                 print the version and revision of this build (also --version)
 `
 
 func main() {
@@ -70,6 +73,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdActions(args[1:], stdout)
 	case "serve":
 		err = cmdServe(ctx, args[1:], stderr)
+	case "version", "--version", "-version":
+		if len(args) > 1 {
+			err = usageError{fmt.Sprintf("%s takes no arguments", args[0])}
+			break
+		}
+		fmt.Fprint(stdout, buildinfo.Read())
+		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -44,25 +44,26 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	dataDir := fs.String("data", envOr("CHATFLOW_DATA", "data"), "data directory of the embedded store (env CHATFLOW_DATA)")
 	configPath := fs.String("config", os.Getenv("CHATFLOW_CONFIG"), "YAML configuration file (env CHATFLOW_CONFIG)")
 	redisAddr := fs.String("redis-addr", os.Getenv("REDIS_ADDR"), "use Redis at these comma-separated addresses instead of the embedded store; replaces redis.addrs of the config (env REDIS_ADDR)")
-	debug := fs.Bool("debug", false, "debug logging")
+	logLevel := fs.String("log-level", envOr("CHATFLOW_LOG_LEVEL", "info"), "lowest level logged: debug, info, warn or error (env CHATFLOW_LOG_LEVEL)")
+	debug := fs.Bool("debug", false, "debug logging (same as --log-level debug)")
 	demo := fs.Bool("demo", os.Getenv("CHATFLOW_DEMO") == "1" || os.Getenv("CHATFLOW_DEMO") == "true",
 		"demo mode for local trials: demo agent, supervisor and admin with fresh tokens shown by GET /v1/demo; loopback addresses only (env CHATFLOW_DEMO=1)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	level, err := parseLogLevel(*logLevel)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *debug {
+		level = zap.DebugLevel
 	}
 	if *demo {
 		if err := demoAddrOK(*addr); err != nil {
 			return err
 		}
 	}
-	logCfg := zap.NewProductionConfig()
-	if *debug {
-		logCfg.Level = zap.NewAtomicLevelAt(zap.DebugLevel)
-	}
-	log, err := logCfg.Build()
-	if err != nil {
-		return err
-	}
+	log := newLogger(stderr, level)
 	defer func() { _ = log.Sync() }()
 
 	var cfg app.Config

@@ -26,10 +26,18 @@ const pubsubIdle = 30 * time.Second
 // Pub/sub is fire-and-forget: messages sent while the subscriber is
 // disconnected are lost. To catch up, SubscribeBans also delivers the
 // current BansVersion each time the subscription is (re)established,
-// starting with the first. Deliveries are coalesced: the channel holds
-// only the latest version, so a slow reader skips versions but never
-// misses the newest one; the reader should compare it with the version of
-// the table it holds. The subscription reconnects by itself after errors.
+// starting with the first. That read can race the notification of the
+// same version: on a Redis Cluster a PUBLISH reaches the other nodes
+// through the cluster bus after the script has returned, so a subscriber
+// may read version n and then receive the message for n. A version equal
+// to the one delivered last is therefore not delivered again: the channel
+// never yields the same version twice in a row. Deliveries are coalesced:
+// the channel holds only the latest version, so a slow reader skips
+// versions but never misses the newest one; the reader should compare it
+// with the version of the table it holds. Versions are not otherwise
+// filtered (a version lower than the last one is delivered: the bans
+// version key may have been lost). The subscription reconnects by itself
+// after errors.
 //
 // The returned stop function (safe to call more than once) ends the
 // subscription and closes the channel; cancelling ctx does the same.
@@ -60,6 +68,16 @@ func (s *Store) SubscribeBans(ctx context.Context) (<-chan int64, func()) {
 func (s *Store) receiveBans(ctx context.Context, ps *redis.PubSub, out chan int64) {
 	log := s.log.With(zap.String("channel", s.keys.bansChannel()))
 	backoff := 50 * time.Millisecond
+	// last is the version most recently put in out; a repeat of it is
+	// dropped (see SubscribeBans).
+	var last int64
+	delivered := false
+	deliver := func(v int64) {
+		if delivered && v == last {
+			return
+		}
+		last, delivered = deliverLatest(out, v), true
+	}
 	for ctx.Err() == nil {
 		msg, err := ps.ReceiveTimeout(ctx, pubsubIdle)
 		if err != nil {
@@ -91,24 +109,25 @@ func (s *Store) receiveBans(ctx context.Context, ps *redis.PubSub, out chan int6
 				log.Warn("reading the bans version after subscribing failed", zap.Error(err))
 				continue
 			}
-			deliverLatest(out, v)
+			deliver(v)
 		case *redis.Message:
 			v, err := strconv.ParseInt(m.Payload, 10, 64)
 			if err != nil {
 				log.Warn("ignoring a malformed ban notification", zap.String("payload", m.Payload))
 				continue
 			}
-			deliverLatest(out, v)
+			deliver(v)
 		}
 	}
 }
 
 // deliverLatest puts v in out (capacity 1), replacing an undelivered older
-// value. Only the receiving goroutine sends, so it never blocks.
-func deliverLatest(out chan int64, v int64) {
+// value (the larger of the two is kept), and returns the value it put.
+// Only the receiving goroutine sends, so it never blocks.
+func deliverLatest(out chan int64, v int64) int64 {
 	select {
 	case out <- v:
-		return
+		return v
 	default:
 	}
 	select {
@@ -117,4 +136,5 @@ func deliverLatest(out chan int64, v int64) {
 	default:
 	}
 	out <- v
+	return v
 }

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"

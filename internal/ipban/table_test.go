@@ -281,21 +281,35 @@ func TestHolderConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	var drained int64
 	stop := make(chan struct{})
+	// Every reader makes one lookup before the swaps begin, so the hits
+	// asserted below do not depend on the scheduler running a reader
+	// before the 200 swaps are over (on two cores it often did not).
+	var ready sync.WaitGroup
+	ready.Add(readers)
 	for range readers {
 		wg.Go(func() {
+			first := true
 			for {
+				if _, banned := h.Load().Lookup(addr, "chat", t0); !banned {
+					t.Error("lookup during swap not banned")
+					if first {
+						ready.Done()
+					}
+					return
+				}
+				if first {
+					ready.Done()
+					first = false
+				}
 				select {
 				case <-stop:
 					return
 				default:
 				}
-				if _, banned := h.Load().Lookup(addr, "chat", t0); !banned {
-					t.Error("lookup during swap not banned")
-					return
-				}
 			}
 		})
 	}
+	ready.Wait()
 	for i := 1; i <= swaps; i++ {
 		old := h.Swap(mk(i))
 		for _, st := range old.DrainHits() {
@@ -307,8 +321,10 @@ func TestHolderConcurrent(t *testing.T) {
 	for _, st := range h.Load().DrainHits() {
 		drained += st.Count
 	}
-	if drained == 0 {
-		t.Error("no hits counted")
+	// The readers' first lookups all hit table 0 before the first swap
+	// drained it; later hits may be lost to a drain that races a lookup.
+	if drained < readers {
+		t.Errorf("hits counted = %d, want at least %d (one per reader)", drained, readers)
 	}
 	if got := h.Load().Entries()[0].ID; got != fmt.Sprint("ban", swaps) {
 		t.Errorf("last stored table = %s", got)

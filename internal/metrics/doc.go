@@ -13,5 +13,7 @@
 //   - http_requests_total{method, route, status} and
 //     http_request_duration_seconds{method, route}, labelled with the
 //     route pattern, never the raw path, so cardinality stays bounded;
+//   - build_info{version, revision, go_version}: always 1, the build of
+//     the running binary (see package buildinfo);
 //   - the Go runtime and process collectors.
 package metrics

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
+	"github.com/chatflow/chatflow/internal/buildinfo"
 )
 
 // Namespace prefixes every chatflow metric name.
@@ -94,11 +95,28 @@ func New(log *zap.Logger) *Metrics {
 		Buckets: latencyBuckets,
 	}, []string{"method", "route"})
 	m.reg.MustRegister(
+		buildInfoGauge(buildinfo.Read()),
 		m.turn.total, m.turn.seconds, m.actionSeconds, m.http.total, m.http.seconds,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
+}
+
+// buildInfoGauge is chatflow_build_info: always 1, labelled with the
+// build's version, VCS revision and Go version, so that dashboards can
+// tell which build each instance runs (join on it, count versions during
+// a rollout).
+func buildInfoGauge(info buildinfo.Info) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: Namespace, Name: "build_info",
+		Help: "Always 1; the labels identify the build: module version, VCS revision (unknown when not stamped) and Go version.",
+		ConstLabels: prometheus.Labels{
+			"version": info.Version, "revision": info.Revision, "go_version": info.GoVersion,
+		},
+	})
+	g.Set(1)
+	return g
 }
 
 // Registry returns the registry of m, e.g. to register more collectors.

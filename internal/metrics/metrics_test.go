@@ -19,6 +19,7 @@ import (
 	"github.com/chatflow/chatflow/contextstore/memory"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/blocking"
+	"github.com/chatflow/chatflow/internal/buildinfo"
 	"github.com/chatflow/chatflow/internal/metrics"
 )
 
@@ -238,5 +239,25 @@ func TestMetricsAreIndependent(t *testing.T) {
 	a.ObserveHTTP("GET", "/healthz", 200, time.Millisecond)
 	if n := testutil.CollectAndCount(b.Registry(), "chatflow_http_requests_total"); n != 0 {
 		t.Errorf("b has %d http series after a request counted on a", n)
+	}
+}
+
+func TestBuildInfo(t *testing.T) {
+	m := metrics.New(nil)
+	info := buildinfo.Read()
+	want := fmt.Sprintf(`
+# HELP chatflow_build_info Always 1; the labels identify the build: module version, VCS revision (unknown when not stamped) and Go version.
+# TYPE chatflow_build_info gauge
+chatflow_build_info{go_version=%q,revision=%q,version=%q} 1
+`, info.GoVersion, info.Revision, info.Version)
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "chatflow_build_info"); err != nil {
+		t.Error(err)
+	}
+	// Served with the other metrics.
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	line := fmt.Sprintf("chatflow_build_info{go_version=%q,revision=%q,version=%q} 1\n", info.GoVersion, info.Revision, info.Version)
+	if !strings.Contains(rec.Body.String(), line) {
+		t.Errorf("scrape lacks %q", line)
 	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -469,7 +468,7 @@ func (s *Server) adminBlocksCSV(w http.ResponseWriter, r *http.Request, _ Princi
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="blocks.csv"`)
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	_ = cw.Write(csvHeader())
 	str := func(p *string) string {
 		if p == nil {

@@ -170,9 +170,10 @@ func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, what strin
 	case errors.Is(err, blocking.ErrNotActive), errors.Is(err, blocking.ErrLifted), errors.Is(err, blocking.ErrPurged):
 		problem(w, http.StatusConflict, what+" cannot be changed", err.Error())
 	case errors.Is(err, contextstore.ErrUnavailable):
+		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unavailable", "please retry")
 	default:
-		s.log.Error(what+" failed", zap.String("request_id", RequestID(r.Context())), zap.Error(err))
+		noteCause(r, err)
 		problem(w, http.StatusInternalServerError, what+" failed", "an internal error occurred; please retry")
 	}
 }

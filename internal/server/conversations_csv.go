@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
@@ -85,7 +84,7 @@ func (s *Server) adminConversationsCSV(w http.ResponseWriter, r *http.Request, _
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="conversations.csv"`)
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	_ = cw.Write(conversationsCSVHeader())
 	cut := func(err error) {
 		// The status is sent: end the stream short; the log says why.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -19,6 +20,24 @@ const maxRequestIDLen = 128
 
 type requestIDKey struct{}
 
+// requestState is what a handler tells the request's log line.
+type requestState struct {
+	cause error // see noteCause
+}
+
+type requestStateKey struct{}
+
+// noteCause records err as the cause of the 5xx answer a handler is about
+// to write: the request's one log line (at error level) carries it in its
+// "error" field, next to the request id, so an operator sees why without
+// the response revealing it. Handlers call it instead of logging a line
+// of their own; it does nothing outside a request served by Server.
+func noteCause(r *http.Request, err error) {
+	if st, ok := r.Context().Value(requestStateKey{}).(*requestState); ok {
+		st.cause = err
+	}
+}
+
 // RequestID returns the request id of a request's context, or "" outside
 // a request served by Server.
 func RequestID(ctx context.Context) string {
@@ -27,7 +46,8 @@ func RequestID(ctx context.Context) string {
 }
 
 // ServeHTTP implements http.Handler: it gives the request an id, limits
-// the body to 64 KiB, serves it, then counts and logs it once.
+// the body to 64 KiB, serves it, then counts and logs it once: info level
+// below 500, error level with the cause (see noteCause) from 500 on.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get(RequestIDHeader)
@@ -35,10 +55,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = newRequestID()
 	}
 	w.Header().Set(RequestIDHeader, id)
-	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	st := &requestState{}
+	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	r = r.WithContext(context.WithValue(ctx, requestStateKey{}, st))
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	rec := &recorder{ResponseWriter: w}
-	s.mux.ServeHTTP(rec, r) // sets r.Pattern when a route matched
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		unmatched(rec, r, h)
+	} else {
+		s.mux.ServeHTTP(rec, r) // sets r.Pattern
+	}
 
 	took := time.Since(start)
 	status := rec.status
@@ -52,15 +78,61 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		level = zap.ErrorLevel
 	}
 	if ce := s.log.Check(level, "request"); ce != nil {
-		ce.Write(
+		fields := []zap.Field{
 			zap.String("request_id", id),
 			zap.String("method", method),
 			zap.String("route", route),
 			zap.Int("status", status),
 			zap.Duration("duration", took),
 			zap.Int64("bytes", rec.bytes),
-		)
+		}
+		if status >= 500 && st.cause != nil {
+			fields = append(fields, zap.Error(st.cause))
+		}
+		ce.Write(fields...)
 	}
+}
+
+// unmatched answers a request that no route matches as problem+json, as
+// every other error: 404, or 405 with the Allow header when the path
+// exists for other methods. h is what the ServeMux would have served (its
+// text/plain 404 or 405, or a redirect to the cleaned path); it runs
+// against a throwaway writer first to learn which, and the allowed
+// methods. A redirect is served as the mux serves it.
+func unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusMethodNotAllowed:
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		problem(w, http.StatusMethodNotAllowed, "method not allowed",
+			fmt.Sprintf("%s is not allowed on this path; allowed: %s", metricMethod(r.Method), allow))
+	case http.StatusNotFound:
+		problem(w, http.StatusNotFound, "not found", "no route matches this path; the API is described at /openapi.json")
+	default:
+		h.ServeHTTP(w, r)
+	}
+}
+
+// headerProbe is a ResponseWriter that keeps the header and status and
+// discards the body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+
+func (p *headerProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // routeOf returns the path of a matched ServeMux pattern as OpenAPI

@@ -306,9 +306,20 @@ func TestRequestLogOutcomes(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("request log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	failed := logs.FilterMessage("turn failed").AllUntimed()
-	if len(failed) != 1 || failed[0].ContextMap()["request_id"] != "failing-1" || failed[0].LoggerName != "http" {
-		t.Errorf("turn failed entries = %+v, want one with request_id failing-1", failed)
+	// The 500 line carries the cause; the 4xx lines carry none; no other
+	// line is written for the failure.
+	entries := requests(logs)
+	for _, en := range entries[:len(entries)-1] {
+		if f := en.ContextMap(); f["error"] != nil {
+			t.Errorf("%v %v line has an error field: %v", f["route"], f["status"], f["error"])
+		}
+	}
+	last := entries[len(entries)-1].ContextMap()
+	if last["request_id"] != "failing-1" || !strings.Contains(fmt.Sprint(last["error"]), flows.ErrTooManyConflicts.Error()) {
+		t.Errorf("500 line = %v, want request_id failing-1 and the cause %q in error", last, flows.ErrTooManyConflicts)
+	}
+	if n := len(logs.All()); n != len(entries) {
+		t.Errorf("%d log entries for %d requests: %+v", n, len(entries), logs.All())
 	}
 }
 

@@ -18,7 +18,8 @@
 // replies are the flows' neutral texts.
 //
 // Every request is logged once (logger "http": method, route pattern,
-// status, duration, request id — never the raw path or the visitor's IP)
+// status, duration, request id, and for a 5xx the error cause — never the
+// raw path or the visitor's IP)
 // and carries a request id: the client's X-Request-Id when it is a sane
 // token, else a generated one, echoed in the X-Request-Id response header.
 package server
@@ -31,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -244,6 +246,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.app.Store.Ping(ctx); err != nil {
+		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unreachable", err.Error())
 		return
 	}
@@ -382,10 +385,11 @@ func (s *Server) turnError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, flows.ErrConversationEnded):
 		problem(w, http.StatusConflict, "conversation ended", "this conversation has ended; start a new one")
 	case errors.Is(err, contextstore.ErrUnavailable):
+		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unavailable", "please retry")
 	default:
 		// Flow errors may name internal details: log them, answer neutrally.
-		s.log.Error("turn failed", zap.String("request_id", RequestID(r.Context())), zap.Error(err))
+		noteCause(r, err)
 		problem(w, http.StatusInternalServerError, "turn failed", "the bot could not answer; please retry")
 	}
 }
@@ -397,18 +401,37 @@ func (s *Server) clientIP(r *http.Request) string {
 	return ""
 }
 
+// decode reads the request body into v, strictly: exactly one JSON value
+// (whitespace around it is fine), no field that v does not have, at most
+// maxBody bytes (ServeHTTP limits the body). Anything else is answered
+// here — 400 (invalid JSON, an unknown field, trailing data after the
+// value) or 413 (too large) problem+json — and decode returns false. Every
+// JSON body of the server is read through decode.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	d := json.NewDecoder(r.Body)
 	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			problem(w, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("the request body must not exceed %d bytes", maxBody))
-			return false
+	err := d.Decode(v)
+	if err == nil {
+		// A second value, or garbage after the first, is an error too: a
+		// body is one JSON value, not a stream of them.
+		var extra json.RawMessage
+		switch err = d.Decode(&extra); {
+		case errors.Is(err, io.EOF):
+			return true
+		case err == nil:
+			err = errors.New("trailing data after the JSON value: the body must be exactly one JSON value")
+		default:
+			if _, ok := errors.AsType[*http.MaxBytesError](err); !ok {
+				err = fmt.Errorf("trailing data after the JSON value: %w", err)
+			}
 		}
-		problem(w, http.StatusBadRequest, "invalid JSON body", err.Error())
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		problem(w, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("the request body must not exceed %d bytes", maxBody))
 		return false
 	}
-	return true
+	problem(w, http.StatusBadRequest, "invalid JSON body", err.Error())
+	return false
 }
 
 func problem(w http.ResponseWriter, status int, title, detail string) {

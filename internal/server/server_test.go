@@ -305,6 +305,10 @@ func TestBadRequests(t *testing.T) {
 		{"message: bad JSON", msgs, `not json`, 400, "invalid JSON body", ""},
 		{"message: unknown field", msgs, `{"text": "hi", "user_id": "admin"}`, 400, "invalid JSON body", `json: unknown field "user_id"`},
 		{"message: no body", msgs, ``, 400, "invalid JSON body", "EOF"},
+		{"message: two values", msgs, `{"text": "hi"}{"text": "again"}`, 400, "invalid JSON body", "trailing data after the JSON value: the body must be exactly one JSON value"},
+		{"message: trailing garbage", msgs, `{"text": "hi"} x`, 400, "invalid JSON body", "trailing data after the JSON value: invalid character 'x' looking for beginning of value"},
+		{"message: trailing bracket", msgs, `{"text": "hi"}}`, 400, "invalid JSON body", "trailing data after the JSON value: invalid character '}' looking for beginning of value"},
+		{"start: two values", "/v1/conversations", `{} {}`, 400, "invalid JSON body", "trailing data after the JSON value: the body must be exactly one JSON value"},
 		{"message: empty text", msgs, `{"text": ""}`, 422, "invalid message", "text: must not be empty"},
 		{"message: no text", msgs, `{"idempotency_key": "k"}`, 422, "invalid message", "text: must not be empty"},
 	} {
@@ -322,6 +326,13 @@ func TestBadRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whitespace around the one JSON value is not trailing data.
+func TestDecodeWhitespace(t *testing.T) {
+	e := newEnv(t)
+	id := e.start(t)
+	decodeTurn(t, e.do(t, "POST", "/v1/conversations/"+id+"/messages", " \n{\"text\": \"hello\"}\n\t \r\n"), http.StatusOK)
 }
 
 func TestBodyLimit(t *testing.T) {
@@ -487,10 +498,57 @@ func TestBlockReasonNeverSent(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	e := newEnv(t)
-	if r := e.do(t, "GET", "/v1/conversations", ""); r.status != http.StatusMethodNotAllowed {
-		t.Errorf("GET /v1/conversations = %d, want 405", r.status)
+	r := e.do(t, "GET", "/v1/conversations", "")
+	if p := checkProblem(t, r, http.StatusMethodNotAllowed, "method not allowed"); p.Detail != "GET is not allowed on this path; allowed: POST" {
+		t.Errorf("405 detail = %q", p.Detail)
 	}
-	if r := e.do(t, "GET", "/nope", ""); r.status != http.StatusNotFound {
-		t.Errorf("GET /nope = %d, want 404", r.status)
+	r = e.do(t, "DELETE", "/v1/conversations/x/messages", "")
+	if p := checkProblem(t, r, http.StatusMethodNotAllowed, "method not allowed"); !strings.HasSuffix(p.Detail, "allowed: GET, HEAD, POST") {
+		t.Errorf("405 detail = %q", p.Detail)
+	}
+	for _, path := range []string{"/nope", "/v1/conversations/x/nope", "/v1/admin/nope"} {
+		if p := checkProblem(t, e.do(t, "GET", path, ""), http.StatusNotFound, "not found"); strings.Contains(p.Detail, "nope") {
+			t.Errorf("404 detail echoes the path: %q", p.Detail)
+		}
+	}
+}
+
+// A path that is not clean is still redirected to its clean form, as the
+// ServeMux does, even when the clean path has no route for the method.
+func TestUncleanPathRedirect(t *testing.T) {
+	e := newEnv(t)
+	c := *e.srv.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, path := range []string{"/v1//conversations", "/v1/conversations/../conversations"} {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", e.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = path // keep the path as written
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode/100 != 3 || res.Header.Get("Location") != "/v1/conversations" {
+			t.Errorf("GET %s = %d, Location %q; want a redirect to /v1/conversations", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
+
+// The Allow header of a 405 survives the problem+json answer.
+func TestMethodNotAllowedAllow(t *testing.T) {
+	e := newEnv(t)
+	req, err := http.NewRequestWithContext(t.Context(), "PUT", e.srv.URL+"/v1/conversations", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "POST" {
+		t.Errorf("PUT /v1/conversations = %d, Allow %q; want 405 and Allow POST", res.StatusCode, res.Header.Get("Allow"))
 	}
 }
