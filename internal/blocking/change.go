@@ -484,13 +484,6 @@ func (s *Service) ConversationUntil(ctx context.Context, convID string) (*time.T
 	return &u, nil
 }
 
-func untilOrNull(t *time.Time) string {
-	if t == nil {
-		return "null"
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 func timeEq(a, b *time.Time) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
