@@ -73,7 +73,7 @@ func TestApplyDefaultsAndProblems(t *testing.T) {
 	}
 	v := map[string]any{"BlockReason": "spam"}
 	schemas.ApplyDefaults(s, v)
-	want := map[string]any{"BlockReason": "spam", "BlockIntervalMinutes": json.Number("1440"), "SaveToChatActivityData": false}
+	want := map[string]any{"BlockReason": "spam", "BlockIntervalMinutes": json.Number("1440"), "SaveToChatActivityData": false, "Permanent": false}
 	if got, _ := json.Marshal(v); string(got) != mustJSON(t, want) {
 		t.Errorf("defaults: got %s, want %s", got, mustJSON(t, want))
 	}

@@ -57,6 +57,9 @@ func (e *uiEnv) admConversationBlock(notes string) admBlock {
 		ID string `json:"id"`
 	}
 	e.call("POST", "/v1/conversations", "", "", http.StatusCreated, &c)
+	// An agent blocks only a chat they hold: queue it and take it first.
+	e.call("POST", "/v1/conversations/"+c.ID+"/messages", "", `{"text": "I want an agent"}`, http.StatusOK, nil)
+	e.call("POST", "/v1/agent/queues/support/take", e.tokens["agent"], "", http.StatusOK, nil)
 	var b admBlock
 	body := fmt.Sprintf(`{"target": "conversation", "period": "1d", "reason_category": "spam", "notes": %q}`, notes)
 	e.call("POST", "/v1/agent/conversations/"+c.ID+"/block", e.tokens["agent"], body, http.StatusCreated, &b)
