@@ -427,6 +427,11 @@ func TestAgentCancelFeedbackKeepsChat(t *testing.T) {
 	}
 	e.click(ctx, "#fb-cancel")
 	e.waitJS(ctx, "the feedback dialog is closed", "!"+agentFeedbackOpen)
+	// The dialog's close event, which the page answers by focusing
+	// Disconnect, is dispatched after the dialog has closed. Typing before
+	// it lands on Disconnect under load: the space of "Still here"
+	// reopens the dialog and Enter submits it. Wait for the focus first.
+	e.waitJS(ctx, "the focus is back on Disconnect", `document.activeElement.id === "disconnect"`)
 	if st, code := agentState(e, id); st != "agent_joined" {
 		t.Errorf("after cancelling: state %q (%d), want agent_joined", st, code)
 	}
