@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -169,7 +172,10 @@ func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 	}
 	opts = append([]server.Option{server.WithAuth(authSvc), server.WithVisitorTokenSecret(visitorSecret),
 		server.WithBlockedText(cfg.BlockedMessage), server.WithEventPoll(100 * time.Millisecond), server.WithLogger(log)}, opts...)
-	srv := server.New(a, nil, opts...)
+	// Loopback is a trusted proxy, so a tab can come "from" another
+	// address with X-Forwarded-For (see fromIP); without the header the
+	// visitor is 127.0.0.1 as before.
+	srv := server.New(a, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, opts...)
 	ts := httptest.NewUnstartedServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -231,6 +237,19 @@ func (e *uiEnv) tab(width, height int64) context.Context {
 		}
 	})
 	return ctx
+}
+
+// fromIP makes every request of the tab ctx come from ip, as the server's
+// trusted proxy reports it (X-Forwarded-For).
+func (e *uiEnv) fromIP(ctx context.Context, ip string) {
+	e.t.Helper()
+	e.do(ctx, "coming from "+ip, chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(c, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(c, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"X-Forwarded-For": ip}})
+		return err
+	}))
 }
 
 // desktop and phone are the viewports the pages must work at.

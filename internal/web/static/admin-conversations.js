@@ -202,7 +202,7 @@ export async function showConversations(root, ctx) {
 
 // ---- one conversation --------------------------------------------------------------
 
-const FROM_LABEL = { user: "Visitor", bot: "Bot", agent: "Agent", system: "System" };
+const FROM_LABEL = { user: "Visitor", bot: "Bot", agent: "Agent", system: "System", staff: "Staff note" };
 
 function blockRecords(ctx, blocks) {
   if (!blocks.length) return el("p", { id: "conv-blocks-none", class: "muted" }, "No block records.");

@@ -8,7 +8,7 @@
 // GET /v1/agent/conversations/{id}, POST .../{id}/messages,
 // POST .../{id}/disconnect.
 
-import { ApiError, api, el, replace, $, session, status, fail, duration, confirmDialog, offerDemoStaff, words } from "/static/common.js";
+import { ApiError, api, el, replace, $, session, status, fail, duration, confirmDialog, offerDemoStaff, words, newKey } from "/static/common.js";
 
 // ---- state -------------------------------------------------------------------
 
@@ -291,7 +291,7 @@ function drawChat(c) {
   $("chat-closed-actions").hidden = !over;
 }
 
-const WHO = { user: "Visitor", bot: "Bot", agent: "Agent", system: "System" };
+const WHO = { user: "Visitor", bot: "Bot", agent: "Agent", system: "System", staff: "Staff note" };
 
 function messageEl(m) {
   const from = WHO[m.from] ? m.from : "system";
@@ -670,6 +670,65 @@ async function submitFeedback(ev) {
   }
 }
 
+// ---- direct block ------------------------------------------------------------
+
+/** The chat the block dialog is for, and the idempotency key of its request. */
+let blockFor = "";
+let blockKey = "";
+
+function openBlock() {
+  const c = chats.get(active);
+  if (!c || c.ended) return;
+  blockFor = c.id;
+  blockKey = newKey(); // a retry of this dialog's request finds its block
+  $("bk-errors").hidden = true;
+  replace($("bk-reason"), el("option", { value: "" }, "Choose a reason…"), me.reason_categories.map((r) => el("option", { value: r }, words(r))));
+  replace($("bk-period"), me.periods.map((p) => el("option", { value: p.name, selected: p.name === "1d" }, p.label || p.name)));
+  const signedIn = !!c.info?.user?.authenticated;
+  $("bk-target-user").disabled = !signedIn;
+  $("bk-target-user-label").hidden = !signedIn;
+  $("block-dialog").showModal();
+  $("bk-reason").focus();
+}
+
+async function submitBlock(ev) {
+  ev.preventDefault();
+  const id = blockFor;
+  const target = $("block-form").querySelector("input[name=target]:checked")?.value || "conversation";
+  const reason = $("bk-reason").value;
+  const period = $("bk-period").value;
+  if (!reason) {
+    $("bk-errors").textContent = "Choose the reason for the block.";
+    $("bk-errors").hidden = false;
+    $("bk-reason").focus();
+    return;
+  }
+  $("bk-submit").disabled = true;
+  status("Blocking…");
+  try {
+    await api(`/v1/agent/conversations/${encodeURIComponent(id)}/block`, {
+      method: "POST",
+      token: session.token(),
+      key: blockKey,
+      body: { target, period, reason_category: reason, notes: $("bk-notes").value.trim() },
+    });
+    $("block-dialog").close();
+    $("block-form").reset();
+    await pollChat(id);
+    status(`Visitor blocked ${period === "permanent" ? "permanently" : `for ${periodLabel(period)}`}; the chat has ended.`, "ok");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422) {
+      $("bk-errors").textContent = err.detail || err.title || "The block was refused.";
+      $("bk-errors").hidden = false;
+    } else {
+      $("block-dialog").close();
+      problem(err);
+    }
+  } finally {
+    $("bk-submit").disabled = false;
+  }
+}
+
 // ---- session -----------------------------------------------------------------
 
 /** Offers the demo staff accounts when the server runs in demo mode (once). */
@@ -698,6 +757,7 @@ function signOut(message = "Signed out.") {
   replace($("queue-list"));
   showChat("");
   if ($("feedback").open) $("feedback").close();
+  if ($("block-dialog").open) $("block-dialog").close();
   showSignIn();
   status(message, "info");
   $("token").value = "";
@@ -767,6 +827,12 @@ function wire() {
     }
   });
   $("disconnect").addEventListener("click", openFeedback);
+  $("block-now").addEventListener("click", openBlock);
+  $("block-form").addEventListener("submit", submitBlock);
+  $("bk-cancel").addEventListener("click", () => $("block-dialog").close("cancel"));
+  $("block-dialog").addEventListener("close", () => {
+    if (active && !$("composer").hidden) $("block-now").focus();
+  });
   $("close-chat").addEventListener("click", () => {
     closeChat(active);
     status("Chat closed.", "info");

@@ -27,10 +27,11 @@ export class ApiError extends Error {
  * non-JSON answers); rejects with ApiError on a 4xx/5xx and with a
  * TypeError when the server cannot be reached.
  */
-export async function api(path, { method = "GET", body, token, signal } = {}) {
+export async function api(path, { method = "GET", body, token, signal, key } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
+  if (key) headers["Idempotency-Key"] = key;
   const res = await fetch(path, {
     method,
     headers,
