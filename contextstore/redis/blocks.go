@@ -49,7 +49,7 @@ func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string,
 		banArg = "1"
 	}
 	return blockWriteScript.Run(ctx, s.rdb, keys,
-		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel(), cause).Text()
+		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel(), cause, s.keys.sanctionsChannel()).Text()
 }
 
 // CreateBlock implements contextstore.BlockStore: one round trip (a script

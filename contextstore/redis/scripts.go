@@ -88,6 +88,8 @@ return #old
 //	ARGV[8] the pub/sub channel for ban changes
 //	ARGV[9] the block's cause ("" for none): a create refuses a cause that
 //	        another block holds and records it; a delete releases it
+//	ARGV[10] the pub/sub channel of sanctions: a create or update publishes
+//	        the block id there (the change feed other instances apply)
 //
 // It returns "ok", "exists" (create of a taken id), "cause:<id>" (create
 // with a cause block <id> already holds), "missing" (update of a
@@ -131,6 +133,9 @@ end
 if ARGV[7] == '1' then
   local v = redis.call('INCR', KEYS[3])
   redis.call('PUBLISH', ARGV[8], v)
+end
+if op ~= 'd' then
+  redis.call('PUBLISH', ARGV[10], id)
 end
 redis.call('SET', KEYS[4], '1', 'PX', 60000)
 return 'ok'

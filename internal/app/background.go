@@ -88,9 +88,16 @@ type banSubscriber interface {
 	SubscribeBans(ctx context.Context) (<-chan int64, func())
 }
 
+// sanctionSubscriber is a store shared by several instances that
+// announces every block any instance creates or changes (its id).
+type sanctionSubscriber interface {
+	SubscribeSanctions(ctx context.Context) (<-chan string, func())
+}
+
 var (
-	_ sweeper       = (*bolt.Store)(nil)
-	_ banSubscriber = (*redisstore.Store)(nil)
+	_ sweeper            = (*bolt.Store)(nil)
+	_ banSubscriber      = (*redisstore.Store)(nil)
+	_ sanctionSubscriber = (*redisstore.Store)(nil)
 )
 
 // Background does the system's periodic and event-driven work until ctx is
@@ -141,6 +148,12 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 		wg.Go(func() { a.banLoop(ctx, log, s) })
 		fields = append(fields, zap.Bool("ban_notifications", true))
 	}
+	// The sanctions a flow made, applied to the other chats they cover.
+	wg.Go(func() { a.Sanctions.Run(ctx) })
+	if s, ok := a.Store.(sanctionSubscriber); ok {
+		wg.Go(func() { a.sanctionLoop(ctx, log, s) })
+		fields = append(fields, zap.Bool("sanction_feed", true))
+	}
 	log.Info("background work started", fields...)
 	wg.Wait()
 	log.Info("background work stopped")
@@ -190,6 +203,26 @@ func sweepLoop(ctx context.Context, log *zap.Logger, s sweeper, o BackgroundOpti
 				ce.Write(zap.Int("deleted", 0))
 			}
 		}
+	}
+}
+
+// sanctionLoop applies every block another instance (or this one) made or
+// changed to the conversations it covers, as the store's change feed
+// announces it: the second path of the sanctions pipeline, so that a
+// sanction reaches every chat even when the instance that made it stops
+// right after. Applying is idempotent.
+func (a *App) sanctionLoop(ctx context.Context, log *zap.Logger, s sanctionSubscriber) {
+	ids, stop := s.SubscribeSanctions(ctx)
+	defer stop()
+	for id := range ids {
+		v, err := a.Blocking.Get(ctx, id)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("loading an announced sanction", zap.String("block", id), zap.Error(err))
+			}
+			continue
+		}
+		_ = a.Sanctions.Apply(ctx, v.Block) // logs its failures
 	}
 }
 

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/contextstore/bolt"
@@ -168,5 +171,87 @@ func TestSameBlockingEventOneRecordEmbedded(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTwoInstancesSanctionFeed: a user blocked by the agent-disconnected
+// flow on instance A, whose own background work is not running (as if A
+// stopped right after the turn), has their other live chat, held by an
+// agent on instance B, ended by B: B applies what the store's change feed
+// announces.
+func TestTwoInstancesSanctionFeed(t *testing.T) {
+	for name, addrs := range redisDeployments(t) {
+		t.Run(name, func(t *testing.T) {
+			p := newTwoInstances(t, instanceOptions{addrs: addrs})
+			ctx := t.Context()
+			user := &contextstore.ChatUser{UserID: "u-7", Name: "Sam", IsAuthenticated: true}
+			v := visitor{ip: "198.51.100.42", user: user}
+			wantQueued(t, p.B, askForAgent(t, p.B, "b-1", "k1", v))
+			if _, err := p.B.Desk.Take(ctx, "support", "bob@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			stop := runBackground(t, p.B, app.BackgroundOptions{})
+			defer stop()
+			wantQueued(t, p.A, askForAgent(t, p.A, "a-1", "k1", v))
+			if _, err := p.A.Desk.Take(ctx, "support", "ann@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			waitSubscribed(t, p.storeB.Client(), p.prefix+"sanctions")
+			if _, err := p.A.Desk.Disconnect(ctx, "a-1", "d-1", contextstore.AgentFeedback{
+				Block: true, ReasonCategory: blocking.CategoryAbusiveLanguage, BlockIntervalMinutes: 60,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				c, err := p.B.Store.GetConversation(ctx, "b-1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !c.Helpdesk.AgentConnected && c.Info.Blocked && len(c.Sanctions) == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("B's chat of the blocked user still runs: %+v %+v", c.Helpdesk, c.Info)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// waitSubscribed waits until some node of c counts a subscriber of
+// channel (B's feed is up), so that what A publishes next reaches it.
+func waitSubscribed(t *testing.T, c redis.UniversalClient, channel string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int64
+		count := func(ctx context.Context, node *redis.Client) error {
+			m, err := node.PubSubNumSub(ctx, channel).Result()
+			n += m[channel]
+			return err
+		}
+		var err error
+		if cc, ok := c.(*redis.ClusterClient); ok {
+			var mu sync.Mutex
+			err = cc.ForEachShard(t.Context(), func(ctx context.Context, node *redis.Client) error {
+				mu.Lock()
+				defer mu.Unlock()
+				return count(ctx, node)
+			})
+		} else {
+			err = count(t.Context(), c.(*redis.Client))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nobody subscribed to %s within 10s", channel)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -37,6 +37,7 @@ type twoInstances struct {
 	clkA, clkB *clock.Fake
 	storeA     *redisstore.Store
 	storeB     *redisstore.Store
+	prefix     string // the key prefix both share
 }
 
 // instanceOptions tune newTwoInstances.
@@ -66,7 +67,7 @@ func newTwoInstances(t *testing.T, o instanceOptions) *twoInstances {
 	// servers sharing a Redis share CHATFLOW_ENCRYPTION_KEY.
 	key := privacy.NewKey()
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	p := &twoInstances{clkA: clock.NewFake(t0), clkB: clock.NewFake(t0)}
+	p := &twoInstances{clkA: clock.NewFake(t0), clkB: clock.NewFake(t0), prefix: prefix}
 	build := func(name string, clk *clock.Fake, wrap func(*redisstore.Store) contextstore.Store) (*app.App, *redisstore.Store) {
 		log := zaptest.NewLogger(t, zaptest.Level(o.logLevel)).Named(name)
 		rs, err := redisstore.Connect(ctx, redisstore.Config{
