@@ -49,27 +49,11 @@ func (f *fakeSanctions) Sanction(ctx context.Context, req contextstore.BlockRequ
 	return act, err
 }
 
-// pipelineSanctions is what the app wires behind the action (see
-// internal/app flowSanctions): the blocking service records the request
-// once per cause, and sanctions.Effects applies its effects to the
-// turn's conversation.
-type pipelineSanctions struct {
-	s       *blocking.Service
-	effects *sanctions.Effects
-}
-
-func (p pipelineSanctions) Sanction(ctx context.Context, req contextstore.BlockRequest, call *actions.Call) (*contextstore.ChatActivityData, error) {
-	o, err := p.s.Sanction(ctx, req)
-	if o.Block == nil {
-		return nil, err
-	}
-	if _, aerr := p.effects.Apply(ctx, sanctions.Target{Conversation: call.Conversation, Now: call.Now, Reply: call.Reply, Silence: call.Silence, Quiet: !o.Created}, o.Block); aerr != nil {
-		return nil, aerr
-	}
-	if o.Created {
-		p.effects.Later(o.Block.ID)
-	}
-	return o.Activity, err
+// pipelineSanctions is what the app wires behind the action: the blocking
+// service records the request once per cause, and sanctions.Effects
+// applies its effects to the turn's conversation.
+func pipelineSanctions(s *blocking.Service, effects *sanctions.Effects) sanctions.ForFlows {
+	return sanctions.ForFlows{Blocking: s, Effects: effects}
 }
 
 func sealer(t *testing.T) *privacy.Sealer {
@@ -103,7 +87,7 @@ func (f *fixture) usePipeline(t *testing.T, blockedText string) *blocking.Servic
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.sanc.next = pipelineSanctions{svc, eff}
+	f.sanc.next = pipelineSanctions(svc, eff)
 	return svc
 }
 
@@ -126,12 +110,7 @@ func (g *fakeGate) Barred(ctx context.Context, c *contextstore.Conversation) (bo
 }
 
 // blockingGate is the app's gate: the blocking service's one decision.
-type blockingGate struct{ s *blocking.Service }
-
-func (g blockingGate) Barred(ctx context.Context, c *contextstore.Conversation) (bool, error) {
-	d, err := g.s.DecideConversation(ctx, c, blocking.ChannelLiveChat)
-	return d.Blocked, err
-}
+func blockingGate(s *blocking.Service) sanctions.Gate { return sanctions.Gate{Blocking: s} }
 
 // fakeQueue records enqueued entries.
 type fakeQueue struct {
@@ -545,7 +524,7 @@ func TestConnect(t *testing.T) {
 			*f.gate = tc.gate
 			if tc.blocking {
 				svc, _ := newBlocking(t)
-				f.gate.next = blockingGate{svc}
+				f.gate.next = blockingGate(svc)
 			}
 			c := anonymous()
 			c.Info.LiveChatBlockedUntil = tc.until

@@ -88,47 +88,25 @@ func (s *failingStore) PutConversation(ctx context.Context, c *contextstore.Conv
 // per cause, sanctions.Effects applies it to the turn's conversation. It
 // also records the requests.
 type flowSanctions struct {
-	s       *blocking.Service
-	effects *sanctions.Effects
-	mu      sync.Mutex
-	reqs    []contextstore.BlockRequest
+	sanctions.ForFlows
+	mu   sync.Mutex
+	reqs []contextstore.BlockRequest
 }
 
 func (f *flowSanctions) Sanction(ctx context.Context, req contextstore.BlockRequest, call *actions.Call) (*contextstore.ChatActivityData, error) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, req)
 	f.mu.Unlock()
-	o, err := f.s.Sanction(ctx, req)
-	if o.Block == nil {
-		return nil, err
-	}
-	if _, aerr := f.effects.Apply(ctx, sanctions.Target{Conversation: call.Conversation, Now: call.Now, Reply: call.Reply, Silence: call.Silence, Quiet: !o.Created}, o.Block); aerr != nil {
-		return nil, aerr
-	}
-	if o.Created {
-		f.effects.Later(o.Block.ID)
-	}
-	return o.Activity, err
+	return f.ForFlows.Sanction(ctx, req, call)
 }
 
 // gate is the app's gate: the blocking service's one decision, for
 // ConnectToHelpdeskAgent and for the queue (flows.ConnectGate).
-type gate struct{ s *blocking.Service }
-
-func (g gate) Barred(ctx context.Context, c *contextstore.Conversation) (bool, error) {
-	d, err := g.s.DecideConversation(ctx, c, blocking.ChannelLiveChat)
-	return d.Blocked, err
-}
-
-func (g gate) AllowConnect(ctx context.Context, t *flows.Turn) (bool, error) {
-	barred, err := g.Barred(ctx, t.Conversation)
-	return !barred, err
-}
+func gate(s *blocking.Service) sanctions.Gate { return sanctions.Gate{Blocking: s} }
 
 var (
 	_ hdactions.Sanctions = (*flowSanctions)(nil)
-	_ hdactions.Gate      = gate{}
-	_ flows.ConnectGate   = gate{}
+	_ hdactions.Gate      = sanctions.Gate{}
 )
 
 type env struct {
@@ -162,9 +140,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sanc = &flowSanctions{s: e.blocks, effects: effects}
+	e.sanc = &flowSanctions{ForFlows: sanctions.ForFlows{Blocking: e.blocks, Effects: effects}}
 	reg := actions.NewRegistry()
-	hdactions.Register(reg, hdactions.Deps{Sanctions: e.sanc, Gate: gate{e.blocks}, Queue: e.queue})
+	hdactions.Register(reg, hdactions.Deps{Sanctions: e.sanc, Gate: gate(e.blocks), Queue: e.queue})
 	l, err := flows.NewLoader(reg)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +151,7 @@ func newEnv(t *testing.T) *env {
 	if err := probs.Err(); err != nil {
 		t.Fatal(err)
 	}
-	e.exec, err = flows.NewExecutor(set, flows.Options{Store: e.store, Registry: reg, Clock: e.clk.Now, Hooks: []flows.Hook{gate{e.blocks}}})
+	e.exec, err = flows.NewExecutor(set, flows.Options{Store: e.store, Registry: reg, Clock: e.clk.Now, Hooks: []flows.Hook{gate(e.blocks)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,8 +125,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 
 	a.Registry = actions.NewRegistry()
 	helpdesk.Register(a.Registry, helpdesk.Deps{
-		Sanctions: flowSanctions{a.Blocking, effects},
-		Gate:      gate{a.Blocking},
+		Sanctions: sanctions.ForFlows{Blocking: a.Blocking, Effects: effects},
+		Gate:      sanctions.Gate{Blocking: a.Blocking},
 		Queue:     a.Queue,
 		Hours:     a.Hours,
 	})
@@ -143,7 +143,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Registry: a.Registry,
 		Logger:   o.Logger,
 		Clock:    o.Clock,
-		Hooks:    append([]flows.Hook{gate{a.Blocking}, liftHook{a.Blocking}}, o.Hooks...),
+		Hooks:    append([]flows.Hook{sanctions.Gate{Blocking: a.Blocking}, liftHook{a.Blocking}}, o.Hooks...),
 	})
 	if err != nil {
 		return nil, err
