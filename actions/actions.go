@@ -15,8 +15,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"go.uber.org/zap"
 
+	"github.com/chatflow/chatflow/actions/suggest"
 	"github.com/chatflow/chatflow/contextstore"
-	"github.com/chatflow/chatflow/internal/suggest"
 	"github.com/chatflow/chatflow/schemas"
 )
 

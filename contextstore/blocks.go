@@ -200,6 +200,16 @@ type BlockStore interface {
 	BansVersion(ctx context.Context) (int64, error)
 }
 
+// The audit actions of block changes (AuditEvent.Action), written by the
+// blocking service and counted by the metrics.
+const (
+	AuditBlockCreate = "block.create"
+	AuditBlockRenew  = "block.renew"
+	AuditBlockEdit   = "block.edit"
+	AuditBlockLift   = "block.lift"
+	AuditBlockPurge  = "block.purge"
+)
+
 // AuditEvent records one change or denial, for the audit log and history.
 type AuditEvent struct {
 	ID      string            `json:"ID"` // sorts by time; set by the store if empty

@@ -19,8 +19,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/chatflow/chatflow/actions"
+	"github.com/chatflow/chatflow/actions/suggest"
 	"github.com/chatflow/chatflow/flows/expression"
-	"github.com/chatflow/chatflow/internal/suggest"
 	"github.com/chatflow/chatflow/schemas"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/chatflow/chatflow/internal/suggest"
+	"github.com/chatflow/chatflow/actions/suggest"
 )
 
 // Sentinel errors, matched with errors.Is.

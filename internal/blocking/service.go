@@ -50,11 +50,11 @@ func Categories() []string {
 
 // Audit actions written by the service (AuditEvent.Action).
 const (
-	ActionCreate = "block.create"
-	ActionRenew  = "block.renew"
-	ActionEdit   = "block.edit"
-	ActionLift   = "block.lift"
-	ActionPurge  = "block.purge"
+	ActionCreate = contextstore.AuditBlockCreate
+	ActionRenew  = contextstore.AuditBlockRenew
+	ActionEdit   = contextstore.AuditBlockEdit
+	ActionLift   = contextstore.AuditBlockLift
+	ActionPurge  = contextstore.AuditBlockPurge
 )
 
 // ActorSystem is the actor of changes the service makes by itself (purge).

@@ -10,9 +10,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chatflow/chatflow/actions/suggest"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/flows/expression"
-	"github.com/chatflow/chatflow/internal/suggest"
 )
 
 // CheckOptions configures Check.

@@ -199,12 +199,7 @@ func (m *Metrics) Hook() flows.Hook { return actionHook{m} }
 
 type actionHook struct{ m *Metrics }
 
-var (
-	_ flows.Hook           = actionHook{}
-	_ flows.ActionObserver = actionHook{}
-)
-
-func (actionHook) BeforeFlows(context.Context, *flows.Turn) (bool, error) { return false, nil }
+var _ flows.ActionObserver = actionHook{}
 
 func (h actionHook) ActionDone(_ context.Context, action string, took time.Duration, err error) {
 	h.m.ObserveAction(action, took, err)

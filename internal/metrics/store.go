@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chatflow/chatflow/contextstore"
-	"github.com/chatflow/chatflow/internal/blocking"
 )
 
 // QueueLister is what WatchQueues needs of a store.
@@ -70,11 +69,11 @@ var kinds = []contextstore.BlockKind{contextstore.KindUser, contextstore.KindCon
 func (m *Metrics) WatchAudit(log contextstore.AuditLog) {
 	m.reg.MustRegister(&auditCollector{
 		log:    log,
-		counts: map[string]map[contextstore.BlockKind]float64{blocking.ActionCreate: {}, blocking.ActionLift: {}},
+		counts: map[string]map[contextstore.BlockKind]float64{contextstore.AuditBlockCreate: {}, contextstore.AuditBlockLift: {}},
 		descs: map[string]*prometheus.Desc{
-			blocking.ActionCreate: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "blocks_created_total"),
+			contextstore.AuditBlockCreate: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "blocks_created_total"),
 				"Blocks and bans created, by kind (from the audit log).", []string{"kind"}, nil),
-			blocking.ActionLift: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "blocks_lifted_total"),
+			contextstore.AuditBlockLift: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "blocks_lifted_total"),
 				"Blocks and bans lifted before their end, by kind (from the audit log).", []string{"kind"}, nil),
 		},
 	})
