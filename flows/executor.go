@@ -57,6 +57,11 @@ type Event struct {
 	VisitorIP string
 	// Feedback is the agent's feedback of an agent_disconnected event.
 	Feedback *contextstore.AgentFeedback
+	// MustExist refuses to create the conversation: a message to an
+	// unknown id fails with ErrNoConversation (the HTTP channel, whose
+	// conversations start with POST /v1/conversations), in the turn's own
+	// read, with no read before it.
+	MustExist bool
 }
 
 // TurnResult is the outcome of one turn.
@@ -388,7 +393,7 @@ func (e *Executor) turn(ctx context.Context, ev Event, cause string) (*TurnResul
 	conv, err := st.GetConversation(ctx, ev.ConversationID)
 	switch {
 	case errors.Is(err, contextstore.ErrNotFound):
-		if ev.Type != EventStart && ev.Type != EventMessage {
+		if ev.MustExist || ev.Type != EventStart && ev.Type != EventMessage {
 			return nil, fmt.Errorf("%w %q", ErrNoConversation, ev.ConversationID)
 		}
 		conv = newConversation(ev, now)

@@ -321,15 +321,17 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.app.Store.GetConversation(r.Context(), id); errors.Is(err, contextstore.ErrNotFound) {
-		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist; start one with POST /v1/conversations", id))
-		return
-	}
 	key := req.IdempotencyKey
 	if key == "" {
 		key = r.Header.Get("Idempotency-Key")
 	}
-	res, err := s.turn(r.Context(), flows.Event{Type: flows.EventMessage, ConversationID: id, Text: req.Text, Key: key, VisitorIP: s.clientIP(r)})
+	// One store read per turn: the executor's own read reports an
+	// unknown conversation.
+	res, err := s.turn(r.Context(), flows.Event{Type: flows.EventMessage, ConversationID: id, Text: req.Text, Key: key, VisitorIP: s.clientIP(r), MustExist: true})
+	if errors.Is(err, flows.ErrNoConversation) {
+		problem(w, http.StatusNotFound, "no such conversation", fmt.Sprintf("conversation %q does not exist; start one with POST /v1/conversations", id))
+		return
+	}
 	if err != nil {
 		s.turnError(w, r, err)
 		return
@@ -366,6 +368,9 @@ func (s *Server) turn(ctx context.Context, ev flows.Event) (*flows.TurnResult, e
 	start := time.Now()
 	res, err := s.app.Executor.Handle(ctx, ev)
 	took := time.Since(start)
+	if errors.Is(err, flows.ErrNoConversation) {
+		return res, err // no turn ran: the conversation does not exist
+	}
 	outcome := metrics.TurnOutcome(res, err)
 	s.metrics.ObserveTurn(ev.Type, outcome, took)
 	if ce := s.log.Check(zap.DebugLevel, "turn"); ce != nil {

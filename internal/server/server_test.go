@@ -37,6 +37,12 @@ type flakyStore struct {
 	*memory.Store
 	pingErr atomic.Pointer[error]
 	putErr  atomic.Pointer[error]
+	reads   atomic.Int64 // GetConversation calls
+}
+
+func (s *flakyStore) GetConversation(ctx context.Context, id string) (*contextstore.Conversation, error) {
+	s.reads.Add(1)
+	return s.Store.GetConversation(ctx, id)
 }
 
 func (s *flakyStore) Ping(ctx context.Context) error {
@@ -550,5 +556,21 @@ func TestMethodNotAllowedAllow(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "POST" {
 		t.Errorf("PUT /v1/conversations = %d, Allow %q; want 405 and Allow POST", res.StatusCode, res.Header.Get("Allow"))
+	}
+}
+
+// TestOneReadPerMessageTurn: a visitor's message reads the conversation
+// once (the executor's own read), and an unknown id is still a 404.
+func TestOneReadPerMessageTurn(t *testing.T) {
+	e := newEnv(t)
+	id := e.start(t)
+	before := e.store.reads.Load()
+	decodeTurn(t, e.message(t, id, "where is my order?", "k1"), http.StatusOK)
+	if n := e.store.reads.Load() - before; n != 1 {
+		t.Errorf("a message turn read the conversation %d times, want 1", n)
+	}
+	checkProblem(t, e.message(t, "nope", "hello", ""), http.StatusNotFound, "no such conversation")
+	if _, err := e.store.Store.GetConversation(t.Context(), "nope"); err == nil {
+		t.Error("a message to an unknown id created the conversation")
 	}
 }
