@@ -2,6 +2,8 @@ package flows
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,6 +160,8 @@ func (l *Loader) LoadBytes(file string, data []byte) (*Flow, Problems) {
 	if fc.probs.HasErrors() {
 		return nil, fc.probs
 	}
+	sum := sha256.Sum256(data)
+	f.Digest = hex.EncodeToString(sum[:])
 	return f, fc.probs
 }
 
@@ -954,10 +958,28 @@ func (s *Set) Flows() []*Flow {
 // conversations keep their pinned version after a reload.
 func (s *Set) Merge(next *Set) (*Set, Problems) {
 	all := next.Flows()
+	var probs Problems
 	for _, f := range s.Flows() {
-		if _, ok := next.Version(f.ID, f.Version); !ok {
+		nf, ok := next.Version(f.ID, f.Version)
+		if !ok {
 			all = append(all, f)
+			continue
+		}
+		if f.Digest != "" && nf.Digest != "" && nf.Digest != f.Digest {
+			probs = append(probs, Problem{Pos: Pos{File: nf.File, Line: 1, Col: 1},
+				Msg: fmt.Sprintf("flow %q changed but its version is still %d: give it version %d, so that running conversations keep the one they started on", f.ID, f.Version, s.latestVersion(f.ID)+1)})
 		}
 	}
+	if probs.HasErrors() {
+		return nil, probs
+	}
 	return NewSet(all)
+}
+
+// latestVersion is the highest loaded version of flow id.
+func (s *Set) latestVersion(id string) int {
+	if f, ok := s.Latest(id); ok {
+		return f.Version
+	}
+	return 0
 }

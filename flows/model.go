@@ -60,6 +60,9 @@ type Flow struct {
 	Trigger     Trigger
 	Description string
 	File        string
+	// Digest is the SHA-256 (hex) of the file the flow was loaded from: a
+	// reload refuses a flow whose content changed under the same version.
+	Digest string
 	// When is the routing condition (nil: the trigger's fallback flow).
 	When *expression.Program
 	// Priority orders flows with When (highest first).

@@ -175,6 +175,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	bgDone := make(chan error, 1)
 	go func() { bgDone <- a.Background(bgCtx, bgOpts) }()
+	go reloadOnHangup(bgCtx, a, log)
 	defer func() {
 		stopBackground()
 		if err := <-bgDone; err != nil {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -67,6 +69,9 @@ type App struct {
 	Clock  func() time.Time
 	// Warnings are the non-fatal lint findings of the loaded flows.
 	Warnings flows.Problems
+
+	flowPaths []string
+	reloadMu  sync.Mutex
 }
 
 // New builds the services and the registry, loads and checks the flows and
@@ -81,7 +86,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	a := &App{Store: o.Store, Logger: o.Logger, Clock: o.Clock}
+	a := &App{Store: o.Store, Logger: o.Logger, Clock: o.Clock, flowPaths: slices.Clone(o.FlowPaths)}
 	key, err := encryptionKey(o)
 	if err != nil {
 		return nil, err
@@ -157,6 +162,28 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Desk = agentdesk.New(a.Executor, a.Queue, a.Sanctions, o.Logger)
 	_ = ctx
 	return a, nil
+}
+
+// ReloadFlows loads the flow paths again and, only if the whole new set is
+// valid, makes it the executor's flows (SIGHUP and POST
+// /v1/admin/flows/reload). Running conversations stay on the version they
+// started with: older versions are kept, and a flow whose content changed
+// under the same version is refused. On any error the old set is kept and
+// a *flows.LoadError lists every problem; otherwise it returns the
+// warnings and the number of flows now loaded (all versions).
+func (a *App) ReloadFlows() (int, flows.Problems, error) {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	set, probs := a.Loader.Load(a.flowPaths...)
+	if probs.HasErrors() {
+		return 0, nil, &flows.LoadError{Problems: probs}
+	}
+	if mp := a.Executor.Reload(set); mp.HasErrors() {
+		return 0, nil, &flows.LoadError{Problems: mp}
+	}
+	n := len(a.Executor.Flows().Flows())
+	a.Logger.Info("flows reloaded", zap.Int("flows", n), zap.Int("warnings", len(probs)))
+	return n, probs, nil
 }
 
 // NewRegistry returns a registry with every built-in action registered but

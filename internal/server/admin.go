@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/blocking"
 )
 
@@ -408,6 +409,35 @@ type auditJSON struct {
 	BlockID string            `json:"block_id,omitempty"`
 	Subject string            `json:"subject,omitempty"`
 	Details map[string]string `json:"details"`
+}
+
+// adminReloadFlows loads the flow directory again: the whole new set is
+// validated first and refused (422, every problem with its place, the old
+// set kept) if anything is wrong; running conversations stay on their
+// version.
+func (s *Server) adminReloadFlows(w http.ResponseWriter, r *http.Request, p Principal) {
+	n, warns, err := s.app.ReloadFlows()
+	if le, ok := errors.AsType[*flows.LoadError](err); ok {
+		errs := make([]fieldError, 0, len(le.Problems))
+		for _, pr := range le.Problems {
+			if pr.Severity == flows.SeverityError {
+				errs = append(errs, fieldError{Field: pr.Pos.String(), Message: pr.Msg})
+			}
+		}
+		s.log.Warn("flow reload refused", zap.String("request_id", RequestID(r.Context())), zap.String("actor", staffActor(p)), zap.Int("errors", len(errs)))
+		fieldProblem(w, http.StatusUnprocessableEntity, "flows not reloaded", errs)
+		return
+	}
+	if err != nil {
+		s.serviceError(w, r, "flow reload", err)
+		return
+	}
+	out := make([]string, len(warns))
+	for i, pr := range warns {
+		out[i] = pr.String()
+	}
+	s.log.Info("flows reloaded by staff", zap.String("request_id", RequestID(r.Context())), zap.String("actor", staffActor(p)), zap.Int("flows", n))
+	writeJSON(w, http.StatusOK, map[string]any{"flows": n, "warnings": out})
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, _ Principal) {

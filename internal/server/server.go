@@ -146,6 +146,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/admin/users/{id}/unblock", s.require(RoleSupervisor, "user.unblock", s.adminUnblockUser)},
 		{"GET", "/v1/admin/users/{id}", s.require(RoleSupervisor, "user.get", s.adminGetUser)},
 		{"GET", "/v1/admin/audit", s.require(RoleSupervisor, "audit.list", s.adminAudit)},
+		{"POST", "/v1/admin/flows/reload", s.require(RoleAdmin, "flows.reload", s.adminReloadFlows)},
 		{"GET", "/v1/admin/accounts", s.require(RoleAdmin, "account.list", s.adminListAccounts)},
 		{"POST", "/v1/admin/accounts", s.require(RoleAdmin, "account.create", s.adminCreateAccount)},
 		{"DELETE", "/v1/admin/accounts/{id}", s.require(RoleAdmin, "account.revoke", s.adminRevokeAccount)},
