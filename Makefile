@@ -42,12 +42,14 @@ bench:
 
 ## loadtest: the load harness on loopback: chatflow serve on the embedded store (and on Redis when
 ## REDIS_ADDR is set) against a bare net/http handler, at c=1, 8 and 50 (LOADFLAGS: -c, -d, -rounds)
+## (PROFILE=1: CPU profiles of the servers at the highest concurrency into testout/loadtest)
 LOADFLAGS ?=
+PROFILE   ?=
 loadtest:
 	@mkdir -p bin
-	$(GO) build -o bin/chatflow ./cmd/chatflow
+	$(GO) build $(if $(PROFILE),-tags pprof) -o bin/chatflow ./cmd/chatflow
 	$(GO) build -o bin/loadtest ./cmd/loadtest
-	./bin/loadtest -bin bin/chatflow -flows $(FLOWS) $(LOADFLAGS)
+	./bin/loadtest -bin bin/chatflow -flows $(FLOWS) $(if $(PROFILE),-cpuprofile testout/loadtest) $(LOADFLAGS)
 
 ## validate: lint the example flows and test scripts; examples: run the example scripts
 validate:

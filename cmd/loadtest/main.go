@@ -85,6 +85,8 @@ type config struct {
 	max     int64
 	redis   string
 	timeout time.Duration
+	profile string
+	before  string
 }
 
 func run() error {
@@ -98,6 +100,8 @@ func run() error {
 	flag.IntVar(&cfg.rounds, "rounds", 2, "rounds; each runs every target once per concurrency, the order alternating")
 	flag.Int64Var(&cfg.max, "max", 1_000_000, "most requests of one cell")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "timeout of one request")
+	flag.StringVar(&cfg.before, "before", "", "another chatflow binary (say, of main) to load on the embedded store as target bolt-before, for a before/after in one run")
+	flag.StringVar(&cfg.profile, "cpuprofile", "", "directory to write a CPU profile of each chatflow server to, taken during its last cell at the highest concurrency (needs a binary built with -tags pprof)")
 	flag.Parse()
 	cfg.redis = os.Getenv("REDIS_ADDR")
 	for _, f := range strings.Split(concs, ",") {
@@ -141,6 +145,15 @@ func run() error {
 				"--data", filepath.Join(tmp, "data"), "--redis-addr", "", "--log-level", "error")
 		}},
 	}
+	if cfg.before != "" {
+		specs = append(specs, struct {
+			name string
+			cmd  func(addr string) *exec.Cmd
+		}{"bolt-before", func(addr string) *exec.Cmd {
+			return exec.Command(cfg.before, "serve", "--addr", addr, "--flows", cfg.flows,
+				"--data", filepath.Join(tmp, "data-before"), "--redis-addr", "", "--log-level", "error")
+		}})
+	}
 	if cfg.redis != "" {
 		specs = append(specs, struct {
 			name string
@@ -151,10 +164,23 @@ func run() error {
 		}})
 	}
 	for _, sp := range specs {
-		t, err := start(sp.name, sp.cmd)
+		mk := sp.cmd
+		var pprofAddr string
+		if cfg.profile != "" && sp.name != "bare" {
+			if pprofAddr, err = freeAddr(); err != nil {
+				return err
+			}
+			mk = func(addr string) *exec.Cmd {
+				c := sp.cmd(addr)
+				c.Env = append(os.Environ(), "CHATFLOW_PPROF_ADDR="+pprofAddr)
+				return c
+			}
+		}
+		t, err := start(sp.name, mk)
 		if err != nil {
 			return err
 		}
+		t.pprof = pprofAddr
 		targets = append(targets, t)
 	}
 
@@ -177,9 +203,13 @@ func run() error {
 					st = &stats{}
 					results[t.name][c] = st
 				}
-				errs := t.cell(cfg, c, st)
+				var prof string
+				if t.pprof != "" && c == slices.Max(cfg.conc) && r == cfg.rounds-1 {
+					prof = filepath.Join(cfg.profile, fmt.Sprintf("%s-c%d.pprof", t.name, c))
+				}
+				errs := t.cell(cfg, c, st, prof)
 				failed += errs
-				fmt.Fprintf(os.Stderr, "  %-5s c=%-3d round %d: %d turns, %d errors\n", t.name, c, r+1, st.lastTurns, errs)
+				fmt.Fprintf(os.Stderr, "  %-11s c=%-3d round %d: %d turns, %d errors\n", t.name, c, r+1, st.lastTurns, errs)
 			}
 		}
 	}
@@ -216,6 +246,7 @@ type target struct {
 	stderr *bytes.Buffer
 	exited chan struct{}
 	client *http.Client
+	pprof  string // the server's pprof address, if profiled
 }
 
 // start runs the server on a free loopback port and waits until it
@@ -289,9 +320,10 @@ func (t *target) stop() {
 }
 
 // cell runs c workers for cfg.warm unmeasured, then for cfg.dur (or until
-// cfg.max requests), adding the measured turns to st. It returns the
-// number of failed requests.
-func (t *target) cell(cfg config, c int, st *stats) int64 {
+// cfg.max requests), adding the measured turns to st; with prof set it
+// saves a CPU profile of the measured part there. It returns the number
+// of failed requests.
+func (t *target) cell(cfg config, c int, st *stats, prof string) int64 {
 	var (
 		measuring atomic.Bool
 		stop      atomic.Bool
@@ -342,6 +374,12 @@ func (t *target) cell(cfg config, c int, st *stats) int64 {
 	time.Sleep(cfg.warm)
 	measuring.Store(true)
 	began := time.Now()
+	profDone := make(chan error, 1)
+	if prof != "" {
+		go func() { profDone <- t.saveProfile(prof, cfg.dur) }()
+	} else {
+		profDone <- nil
+	}
 	deadline := time.NewTimer(cfg.dur)
 	tick := time.NewTicker(10 * time.Millisecond)
 	for !stop.Load() {
@@ -355,6 +393,10 @@ func (t *target) cell(cfg config, c int, st *stats) int64 {
 	elapsed := time.Since(began)
 	tick.Stop()
 	wg.Wait()
+	if err := <-profDone; err != nil {
+		errs.Add(1)
+		firstErr.CompareAndSwap(nil, err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	st.elapsed += elapsed
@@ -367,6 +409,32 @@ func (t *target) cell(cfg config, c int, st *stats) int64 {
 		fmt.Fprintf(os.Stderr, "  %s c=%d: first error: %v\n", t.name, c, e)
 	}
 	return errs.Load()
+}
+
+// saveProfile takes a CPU profile of the server for about d.
+func (t *target) saveProfile(path string, d time.Duration) error {
+	secs := max(1, int(d.Seconds()))
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", t.pprof, secs))
+	if err != nil {
+		return fmt.Errorf("profiling %s: %w", t.name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profiling %s: %s", t.name, resp.Status)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "  wrote %s\n", path)
+	return f.Close()
 }
 
 // post sends one turn; it returns the conversation id of a start.
