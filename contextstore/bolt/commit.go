@@ -119,7 +119,7 @@ func (c *committer) commit(group []*commitReq) {
 		var res commitResult
 		err := c.db.Update(func(tx *bbolt.Tx) error {
 			for i, r := range group {
-				fnErr, p := call(r.fn, tx)
+				p, fnErr := call(r.fn, tx)
 				if fnErr != nil || p != nil {
 					failed, res = i, commitResult{fnErr: fnErr, panicked: p}
 					return errRolledBack
@@ -146,11 +146,11 @@ func (c *committer) commit(group []*commitReq) {
 var errRolledBack = errors.New("a write of the group failed")
 
 // call runs fn, turning a panic into a value for the caller to re-raise.
-func call(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error, panicked any) {
+func call(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return fn(tx), nil
+	return nil, fn(tx)
 }
