@@ -8,7 +8,7 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 6
 
-.PHONY: run chat test fmt-check vet tidy-check lint bench build validate examples
+.PHONY: run chat test fmt-check vet tidy-check lint bench loadtest build validate examples
 
 ## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
 run:
@@ -39,6 +39,17 @@ lint: vet tidy-check
 ## bench: the benchmarks; compare runs with benchstat (go run golang.org/x/perf/cmd/benchstat@latest old.txt new.txt)
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) $(PKGS)
+
+## loadtest: the load harness on loopback: chatflow serve on the embedded store (and on Redis when
+## REDIS_ADDR is set) against a bare net/http handler, at c=1, 8 and 50 (LOADFLAGS: -c, -d, -rounds)
+## (PROFILE=1: CPU profiles of the servers at the highest concurrency into testout/loadtest)
+LOADFLAGS ?=
+PROFILE   ?=
+loadtest:
+	@mkdir -p bin
+	$(GO) build $(if $(PROFILE),-tags pprof) -o bin/chatflow ./cmd/chatflow
+	$(GO) build -o bin/loadtest ./cmd/loadtest
+	./bin/loadtest -bin bin/chatflow -flows $(FLOWS) $(if $(PROFILE),-cpuprofile testout/loadtest) $(LOADFLAGS)
 
 ## validate: lint the example flows and test scripts; examples: run the example scripts
 validate:

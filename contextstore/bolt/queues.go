@@ -45,6 +45,7 @@ func (s *Store) Enqueue(ctx context.Context, e contextstore.QueueEntry) error {
 func (s *Store) Dequeue(ctx context.Context, queue string) (contextstore.QueueEntry, error) {
 	var out contextstore.QueueEntry
 	err := s.update(ctx, fmt.Sprintf("dequeueing from %q", queue), func(tx *bbolt.Tx) error {
+		out = contextstore.QueueEntry{} // fn may run again (see committer)
 		prefix := prefixKey(queue)
 		entries := tx.Bucket([]byte(bucketQueues))
 		k, v := entries.Cursor().Seek(prefix)

@@ -96,3 +96,59 @@ func BenchmarkConversationGetPut(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConversationInsert creates one new conversation in a store
+// already holding n of them (and deletes it again, so n stays put): the
+// id index makes it O(log n).
+func BenchmarkConversationInsert(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			s := memory.New()
+			ctx := b.Context()
+			for i := range n {
+				if err := s.PutConversation(ctx, &contextstore.Conversation{ID: fmt.Sprintf("c%08d", i*2)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				id := fmt.Sprintf("c%08d", (i%n)*2+1)
+				i++
+				if err := s.PutConversation(ctx, &contextstore.Conversation{ID: id}); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.DeleteConversation(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUserBlockCheck is the blocking check's query for one user's
+// active block among n blocks of other users: the user index makes it
+// independent of n.
+func BenchmarkUserBlockCheck(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			s := memory.New()
+			ctx := b.Context()
+			now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+			for i := range n {
+				blk := &contextstore.Block{ID: fmt.Sprintf("b%08d", i), Kind: contextstore.KindUser, UserID: fmt.Sprintf("u%d", i), CreatedAt: now}
+				if err := s.CreateBlock(ctx, blk); err != nil {
+					b.Fatal(err)
+				}
+			}
+			q := contextstore.BlockQuery{Kinds: []contextstore.BlockKind{contextstore.KindUser}, UserID: "nobody",
+				Status: contextstore.StatusActive, At: now, Channel: "live_chat", Limit: 1}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.ListBlocks(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -49,7 +49,8 @@ func (s *Store) CreateBlock(ctx context.Context, b *contextstore.Block) error {
 	if b.Cause != "" {
 		s.causes[b.Cause] = b.ID
 	}
-	s.blockIDs = insertID(s.blockIDs, b.ID)
+	s.blockIDs.add(b.ID)
+	s.indexBlock(cp)
 	if isBan(b.Kind) {
 		s.bansVersion++
 	}
@@ -89,7 +90,9 @@ func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
 		return fmt.Errorf("block %q at version %d: %w", b.ID, b.Version, contextstore.ErrVersionConflict)
 	}
 	cp.Version = b.Version + 1
+	s.unindexBlock(cur)
 	s.blocks[b.ID] = cp
+	s.indexBlock(cp)
 	if isBan(b.Kind) || isBan(cur.Kind) {
 		s.bansVersion++
 	}
@@ -98,19 +101,24 @@ func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
 }
 
 // ListBlocks implements contextstore.BlockStore: it filters with
-// BlockQuery.Match, in ID order.
+// BlockQuery.Match, in ID order. A query by user, conversation or IP hash
+// reads only that subject's blocks (an index), not all of them.
 func (s *Store) ListBlocks(ctx context.Context, q contextstore.BlockQuery) ([]*contextstore.Block, error) {
 	var found []*contextstore.Block
 	s.mu.RLock()
 	err := s.usable(ctx)
 	if err == nil {
-		for _, id := range s.blockIDs[after(s.blockIDs, q.After):] {
-			if b := s.blocks[id]; q.Match(b) {
-				found = append(found, b)
-				if q.Limit > 0 && len(found) == q.Limit {
-					break
+		ids := s.blockIDs
+		if k, ok := queryKey(&q); ok {
+			ids = s.blocksBy[k]
+		}
+		if ids != nil {
+			ids.after(q.After, func(id string) bool {
+				if b := s.blocks[id]; q.Match(b) {
+					found = append(found, b)
 				}
-			}
+				return q.Limit <= 0 || len(found) < q.Limit
+			})
 		}
 	}
 	s.mu.RUnlock()
@@ -138,7 +146,8 @@ func (s *Store) DeleteBlock(ctx context.Context, id string) error {
 	if b.Cause != "" {
 		delete(s.causes, b.Cause)
 	}
-	s.blockIDs = removeID(s.blockIDs, id)
+	s.blockIDs.remove(id)
+	s.unindexBlock(b)
 	if isBan(b.Kind) {
 		s.bansVersion++
 	}
@@ -154,4 +163,62 @@ func (s *Store) BansVersion(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("reading the bans version: %w", err)
 	}
 	return s.bansVersion, nil
+}
+
+// blockKey is an entry of the block indexes: a subject field and its value.
+type blockKey struct {
+	field byte // 'u' UserID, 'c' ConversationID, 'i' IPHash
+	value string
+}
+
+// blockKeys returns the index entries of b.
+func blockKeys(b *contextstore.Block) []blockKey {
+	keys := make([]blockKey, 0, 3)
+	if b.UserID != "" {
+		keys = append(keys, blockKey{'u', b.UserID})
+	}
+	if b.ConversationID != "" {
+		keys = append(keys, blockKey{'c', b.ConversationID})
+	}
+	if b.IPHash != "" {
+		keys = append(keys, blockKey{'i', b.IPHash})
+	}
+	return keys
+}
+
+// queryKey returns the index entry that holds every block q can match.
+func queryKey(q *contextstore.BlockQuery) (blockKey, bool) {
+	switch {
+	case q.UserID != "":
+		return blockKey{'u', q.UserID}, true
+	case q.ConversationID != "":
+		return blockKey{'c', q.ConversationID}, true
+	case q.IPHash != "":
+		return blockKey{'i', q.IPHash}, true
+	}
+	return blockKey{}, false
+}
+
+// indexBlock adds b to the block indexes; the caller holds s.mu.
+func (s *Store) indexBlock(b *contextstore.Block) {
+	for _, k := range blockKeys(b) {
+		ids := s.blocksBy[k]
+		if ids == nil {
+			ids = newIDSet()
+			s.blocksBy[k] = ids
+		}
+		ids.add(b.ID)
+	}
+}
+
+// unindexBlock removes b from the block indexes; the caller holds s.mu.
+func (s *Store) unindexBlock(b *contextstore.Block) {
+	for _, k := range blockKeys(b) {
+		if ids := s.blocksBy[k]; ids != nil {
+			ids.remove(b.ID)
+			if ids.len() == 0 {
+				delete(s.blocksBy, k)
+			}
+		}
+	}
 }

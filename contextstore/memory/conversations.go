@@ -49,7 +49,7 @@ func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversatio
 	cp.Version = c.Version + 1
 	s.convs[c.ID] = cp
 	if !ok {
-		s.convIDs = insertID(s.convIDs, c.ID)
+		s.convIDs.add(c.ID)
 	}
 	c.Version = cp.Version
 	return nil
@@ -64,7 +64,7 @@ func (s *Store) DeleteConversation(ctx context.Context, id string) error {
 	}
 	if _, ok := s.convs[id]; ok {
 		delete(s.convs, id)
-		s.convIDs = removeID(s.convIDs, id)
+		s.convIDs.remove(id)
 	}
 	return nil
 }
@@ -75,14 +75,12 @@ func (s *Store) ListConversations(ctx context.Context, f contextstore.Conversati
 	s.mu.RLock()
 	err := s.usable(ctx)
 	if err == nil {
-		for _, id := range s.convIDs[after(s.convIDs, f.After):] {
+		s.convIDs.after(f.After, func(id string) bool {
 			if c := s.convs[id]; f.Match(c) {
 				found = append(found, c)
-				if f.Limit > 0 && len(found) == f.Limit {
-					break
-				}
 			}
-		}
+			return f.Limit <= 0 || len(found) < f.Limit
+		})
 	}
 	s.mu.RUnlock()
 	if err != nil {

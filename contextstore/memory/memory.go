@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/btree"
+
 	"github.com/chatflow/chatflow/contextstore"
 )
 
@@ -17,12 +19,13 @@ type Store struct {
 	closed bool
 
 	convs   map[string]*contextstore.Conversation
-	convIDs []string // sorted
+	convIDs *idSet // ordered: O(log N) insert and delete
 
 	activity map[string]*contextstore.ChatActivityData
 
 	blocks      map[string]*contextstore.Block
-	blockIDs    []string // sorted
+	blockIDs    *idSet              // ordered
+	blocksBy    map[blockKey]*idSet // user, conversation and IP hash indexes; see blockKeys
 	bansVersion int64
 	causes      map[string]string // Block.Cause -> block id
 
@@ -41,8 +44,11 @@ var _ contextstore.Store = (*Store)(nil)
 func New() *Store {
 	return &Store{
 		convs:    map[string]*contextstore.Conversation{},
+		convIDs:  newIDSet(),
 		activity: map[string]*contextstore.ChatActivityData{},
 		blocks:   map[string]*contextstore.Block{},
+		blockIDs: newIDSet(),
+		blocksBy: map[blockKey]*idSet{},
 		causes:   map[string]string{},
 		queues:   map[string][]contextstore.QueueEntry{},
 		queued:   map[string]map[string]bool{},
@@ -79,7 +85,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.convs, s.convIDs, s.activity, s.blocks, s.blockIDs, s.audit, s.queues = nil, nil, nil, nil, nil, nil, nil
+	s.convs, s.convIDs, s.activity, s.blocks, s.blockIDs, s.blocksBy, s.audit, s.queues = nil, nil, nil, nil, nil, nil, nil, nil
 	s.accounts = accountTable{}
 	return nil
 }
@@ -93,25 +99,25 @@ func insertID(ids []string, id string) []string {
 	return slices.Insert(ids, i, id)
 }
 
-// removeID removes id from the sorted ids if it is there.
-func removeID(ids []string, id string) []string {
-	i, found := slices.BinarySearch(ids, id)
-	if !found {
-		return ids
-	}
-	return slices.Delete(ids, i, i+1)
-}
-
-// after returns the position of the first id greater than after.
-func after(ids []string, after string) int {
-	i, found := slices.BinarySearch(ids, after)
-	if found {
-		i++
-	}
-	return i
-}
-
 // compareAuditID orders audit events by ID.
 func compareAuditID(e *contextstore.AuditEvent, id string) int {
 	return strings.Compare(e.ID, id)
+}
+
+// idSet is an ordered set of ids: a B-tree, so that adding or removing
+// one of N ids is O(log N) (a sorted slice moves O(N) of them).
+type idSet struct{ t *btree.BTreeG[string] }
+
+func newIDSet() *idSet { return &idSet{t: btree.NewOrderedG[string](32)} }
+
+func (s *idSet) add(id string)    { s.t.ReplaceOrInsert(id) }
+func (s *idSet) remove(id string) { s.t.Delete(id) }
+func (s *idSet) len() int         { return s.t.Len() }
+
+// after calls fn for the ids greater than after, in order, until fn
+// returns false.
+func (s *idSet) after(after string, fn func(id string) bool) {
+	s.t.AscendGreaterOrEqual(after, func(id string) bool {
+		return id == after || fn(id)
+	})
 }
