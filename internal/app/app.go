@@ -117,7 +117,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Queue = queue.New(o.Store)
 	effects, err := sanctions.NewEffects(sanctions.EffectsOptions{
-		Queue: a.Queue, BlockedText: o.Config.BlockedMessage, Events: publisher, Logger: o.Logger,
+		Queue: a.Queue, BlockedTextFor: o.Config.BlockedMessage.For, Events: publisher, Logger: o.Logger,
 	})
 	if err != nil {
 		return nil, err

@@ -168,7 +168,7 @@ func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 		tokens[acc.role] = tok
 	}
 	opts = append([]server.Option{server.WithAuth(authSvc), server.WithVisitorTokenSecret(visitorSecret),
-		server.WithBlockedText(cfg.BlockedMessage), server.WithEventPoll(100 * time.Millisecond), server.WithLogger(log)}, opts...)
+		server.WithBlockedText(cfg.BlockedMessage.For("en")), server.WithEventPoll(100 * time.Millisecond), server.WithLogger(log)}, opts...)
 	srv := server.New(a, nil, opts...)
 	ts := httptest.NewUnstartedServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
