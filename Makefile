@@ -42,7 +42,7 @@ bench:
 
 ## validate: lint the example flows and test scripts; examples: run the example scripts
 validate:
-	$(GO) run ./cmd/chatflow validate examples/
+	$(GO) run ./cmd/chatflow validate --config examples/chatflow.yaml examples/
 examples:
 	$(GO) run ./cmd/chatflow test examples/tests/
 

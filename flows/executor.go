@@ -670,7 +670,7 @@ func (e *Executor) steps(ctx context.Context, t *Turn, f *Flow, i int, r *expres
 			if t.silenced && !f.PromptsAfterBlock {
 				break
 			}
-			text, err := st.Text.Render(r, env)
+			text, err := st.TextFor(conv.Info.Language).Render(r, env)
 			if err != nil {
 				return e.stepErr(f, st, err)
 			}

@@ -133,6 +133,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if a.Loader, err = flows.NewLoader(a.Registry); err != nil {
 		return nil, err
 	}
+	a.Loader.Languages = o.Config.Widget.Languages
 	set, probs := a.Loader.Load(o.FlowPaths...)
 	if err := probs.Err(); err != nil {
 		return nil, fmt.Errorf("loading flows: %w", err)
