@@ -65,11 +65,11 @@ type Server struct {
 	// visitorSecret signs the demo's user tokens.
 	visitorSecret []byte
 	// tokens verifies user tokens; nil: they are refused.
-	tokens        *visitortoken.Verifier
-	widget        WidgetOptions // see WithWidget
-	eventPoll     time.Duration // see WithEventPoll
-	blockedText   string        // see WithBlockedText
-	demo          []demoStaff   // see WithDemo; nil: demo mode is off
+	tokens      *visitortoken.Verifier
+	widget      WidgetOptions // see WithWidget
+	eventPoll   time.Duration // see WithEventPoll
+	blockedText string        // see WithBlockedText
+	demo        []demoStaff   // see WithDemo; nil: demo mode is off
 }
 
 // Option configures New.
