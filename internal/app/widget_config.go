@@ -83,8 +83,8 @@ type VisitorTokensConfig struct {
 	// Leeway is the clock skew allowed on exp, nbf and iat (default 30s).
 	Leeway Duration `yaml:"leeway"`
 	// Legacy accepts the deprecated pre-JWT token format (signed with the
-	// secret) during its deprecation period; default true in 0.9, removed
-	// in the release after. Set false once every host signs JWTs.
+	// secret) during its deprecation period: default true now, removed in
+	// the next minor release. Set false once every host signs JWTs.
 	Legacy *bool `yaml:"legacy"`
 }
 

@@ -20,10 +20,10 @@
 //
 // # The pre-JWT format (deprecated)
 //
-// Before 0.9 tokens were base64url(JSON payload) "." base64url(HMAC-SHA256)
+// Until this change tokens were base64url(JSON payload) "." base64url(HMAC-SHA256)
 // — a format of our own that hosts had to re-implement. A Verifier with a
 // secret and Legacy set still accepts it (two parts, where a JWT has
-// three), for one deprecation period: the release after 0.9 removes it.
+// three), for one deprecation period: the next minor release removes it.
 // Each legacy token verified is reported through Options.OnLegacy so
 // operators see which hosts still send it. SignLegacy makes one, for tests.
 package visitortoken
