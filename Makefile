@@ -8,7 +8,7 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 6
 
-.PHONY: run chat test fmt-check vet tidy-check lint bench loadtest build validate examples
+.PHONY: run chat test fmt-check vet tidy-check lint bench loadtest build validate examples axe
 
 ## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
 run:
@@ -53,9 +53,13 @@ loadtest:
 
 ## validate: lint the example flows and test scripts; examples: run the example scripts
 validate:
-	$(GO) run ./cmd/chatflow validate examples/
+	$(GO) run ./cmd/chatflow validate --config examples/chatflow.yaml examples/
 examples:
 	$(GO) run ./cmd/chatflow test examples/tests/
+
+## axe: install axe-core (the version pinned in internal/web/testdata/axe) for the browser tests' accessibility checks; needs npm
+axe:
+	cd internal/web/testdata/axe && npm ci --ignore-scripts --no-audit --no-fund
 
 build:
 	$(GO) build -o bin/chatflow ./cmd/chatflow

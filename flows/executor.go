@@ -55,6 +55,10 @@ type Event struct {
 	User      *contextstore.ChatUser
 	Channel   string
 	VisitorIP string
+	// Language is the visitor's language (a BCP 47 tag such as "de") when
+	// a conversation is created: ConversationInfo.Language, which picks the
+	// text of a say or ask step written per language.
+	Language string
 	// Feedback is the agent's feedback of an agent_disconnected event.
 	Feedback *contextstore.AgentFeedback
 	// MustExist refuses to create the conversation: a message to an
@@ -535,7 +539,7 @@ func newConversation(ev Event, now time.Time) *contextstore.Conversation {
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	c.Info = contextstore.ConversationInfo{ConversationID: ev.ConversationID, Channel: ev.Channel, StartedAt: now, VisitorIP: ev.VisitorIP}
+	c.Info = contextstore.ConversationInfo{ConversationID: ev.ConversationID, Channel: ev.Channel, StartedAt: now, VisitorIP: ev.VisitorIP, Language: ev.Language}
 	if c.Info.Channel == "" {
 		c.Info.Channel = "live_chat"
 	}
@@ -671,7 +675,7 @@ func (e *Executor) steps(ctx context.Context, t *Turn, f *Flow, i int, r *expres
 			if t.silenced && !f.PromptsAfterBlock {
 				break
 			}
-			text, err := st.Text.Render(r, env)
+			text, err := st.TextFor(conv.Info.Language).Render(r, env)
 			if err != nil {
 				return e.stepErr(f, st, err)
 			}

@@ -49,7 +49,12 @@ var stepKinds = []string{"say", "ask", "set", "action", "branch", "goto", "end"}
 // validates literal parameters; it must be set.
 type Loader struct {
 	Registry *actions.Registry
-	schema   *jsonschema.Schema
+	// Languages are the languages the customers are served in (the
+	// widget's languages), the first the default. A say or ask text
+	// written per language ({en: …, de: …}) that lacks one of them is a
+	// warning. Empty: no such check.
+	Languages []string
+	schema    *jsonschema.Schema
 }
 
 // NewLoader returns a loader that checks actions against reg.
@@ -507,10 +512,10 @@ func (sb *stepBuilder) step(i int, sn *yaml.Node) *Step {
 	switch kinds[0] {
 	case "say":
 		st.Kind = StepSay
-		st.Text = sb.template(mapValue(sn, "say"))
+		st.Text, st.Texts = sb.texts(st, "say", mapValue(sn, "say"))
 	case "ask":
 		st.Kind = StepAsk
-		st.Text = sb.template(mapValue(sn, "ask"))
+		st.Text, st.Texts = sb.texts(st, "ask", mapValue(sn, "ask"))
 		if n := mapValue(sn, "into"); n != nil {
 			st.Into = strings.TrimPrefix(n.Value, "@")
 		}
@@ -573,6 +578,47 @@ func (sb *stepBuilder) resolve() {
 }
 
 // template compiles a say/ask text: "=expr" or a string with ${...}.
+// texts compiles the text of a say or ask step: one template, or a map of
+// templates by language ({en: …, de: …}). The default (returned first) is
+// the text of the first configured language, else of en, else the first
+// written. A language of Loader.Languages the map lacks is a warning.
+func (sb *stepBuilder) texts(st *Step, kind string, n *yaml.Node) (*expression.Template, map[string]*expression.Template) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return sb.template(n), nil
+	}
+	texts := map[string]*expression.Template{}
+	var first *expression.Template
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		lang, v := strings.ToLower(n.Content[i].Value), n.Content[i+1]
+		t := sb.template(v)
+		if t == nil {
+			continue
+		}
+		texts[lang] = t
+		if first == nil {
+			first = t
+		}
+	}
+	var missing []string
+	langs := sb.fc.l.Languages
+	for _, l := range langs {
+		if _, ok := texts[strings.ToLower(l)]; !ok {
+			missing = append(missing, l)
+		}
+	}
+	if len(missing) > 0 {
+		sb.fc.warnf(n, "step %s: %s has no text in %s (configured languages: %s)", st.ID, kind, strings.Join(missing, ", "), strings.Join(langs, ", "))
+	}
+	def := first
+	for _, l := range append(slices.Clone(langs), "en") {
+		if t, ok := texts[strings.ToLower(l)]; ok {
+			def = t
+			break
+		}
+	}
+	return def, texts
+}
+
 func (sb *stepBuilder) template(n *yaml.Node) *expression.Template {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return nil

@@ -3,6 +3,7 @@ package flows
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/chatflow/chatflow/flows/expression"
 )
@@ -100,8 +101,12 @@ type Step struct {
 	Kind StepKind
 	Pos  Pos
 
-	// Text is the message of say and the prompt of ask.
+	// Text is the message of say and the prompt of ask; for a text written
+	// per language, the default one (see TextFor).
 	Text *expression.Template
+	// Texts are the texts by language (lower-case tag) of a say or ask
+	// written per language; nil for a single text.
+	Texts map[string]*expression.Template
 	// Into is the variable an ask step stores the user's answer in.
 	Into string
 
@@ -164,4 +169,21 @@ func (v *Value) Eval(r *expression.Runner, env *expression.Env) (any, error) {
 type Params struct {
 	Prepared map[string]any
 	Tree     map[string]any
+}
+
+// TextFor returns the text of a say or ask step in lang (a tag such as
+// "de" or "de-AT"): its own, else its base language's, else the default.
+func (s *Step) TextFor(lang string) *expression.Template {
+	if s.Texts != nil && lang != "" {
+		l := strings.ToLower(lang)
+		if t, ok := s.Texts[l]; ok {
+			return t
+		}
+		if base, _, ok := strings.Cut(l, "-"); ok {
+			if t, ok := s.Texts[base]; ok {
+				return t
+			}
+		}
+	}
+	return s.Text
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/chatflow/chatflow/internal/metrics"
 	"github.com/chatflow/chatflow/internal/privacy"
 	"github.com/chatflow/chatflow/internal/server"
+	"github.com/chatflow/chatflow/internal/visitortoken"
 )
 
 func envOr(name, def string) string {
@@ -146,13 +147,25 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		trusted = append(trusted, p)
 	}
 	visitorSecret := []byte(cfg.VisitorSecret())
-	opts := []server.Option{server.WithBlockedText(cfg.BlockedMessage)}
+	opts := []server.Option{server.WithBlockedText(cfg.BlockedMessage.For(cfg.Widget.Langs()[0]))}
 	if *demo {
 		var staff []server.DemoStaff
 		staff, visitorSecret = demoSetup(visitorSecret)
 		opts = append(opts, server.WithDemo(staff))
 	}
 	opts = append(opts, server.WithVisitorTokenSecret(visitorSecret))
+	verifier, err := visitorVerifier(ctx, cfg, visitorSecret, log)
+	if err != nil {
+		return err
+	}
+	if verifier != nil {
+		opts = append(opts, server.WithVisitorTokens(verifier))
+	}
+	opts = append(opts, server.WithWidget(server.WidgetOptions{
+		AllowedOrigins: cfg.Widget.AllowedOrigins, Languages: cfg.Widget.Langs(),
+		BrandName: cfg.Widget.BrandName, PrimaryColor: cfg.Widget.PrimaryColor, LogoURL: cfg.Widget.LogoURL,
+		BlockedText: cfg.BlockedMessage.For,
+	}))
 	handler, err := newHandler(a, trusted, log, m, os.Getenv("CHATFLOW_ADMIN_TOKEN"), opts...)
 	if err != nil {
 		return err
@@ -278,4 +291,35 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // never fails since Go 1.24
 	return hex.EncodeToString(b)
+}
+
+// visitorVerifier builds the verifier of the visitors' JWTs from the
+// config: the shared secret (HS256, and the legacy format while it is
+// accepted), the public keys of public_key_file, the jwks_url (fetched
+// now: a wrong URL fails the start), the audience and lifetime. nil when
+// no key is configured (user tokens are then refused).
+func visitorVerifier(ctx context.Context, cfg app.Config, secret []byte, log *zap.Logger) (*visitortoken.Verifier, error) {
+	vt := cfg.VisitorTokens
+	pemData, err := vt.PublicKeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	o := visitortoken.Options{Secret: secret, JWKSURL: vt.JWKSURL, Audience: vt.Audience, Legacy: len(secret) > 0 && vt.AcceptLegacy()}
+	o.MaxLifetime, o.Leeway = vt.Durations()
+	if pemData != nil {
+		if o.PublicKeys, err = visitortoken.ParsePublicKeys(pemData); err != nil {
+			return nil, fmt.Errorf("visitor_tokens: public_key_file %s: %w", vt.PublicKeyFile, err)
+		}
+	}
+	if len(o.Secret) == 0 && len(o.PublicKeys) == 0 && o.JWKSURL == "" {
+		return nil, nil
+	}
+	v, err := visitortoken.New(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("visitor_tokens: %w", err)
+	}
+	if o.Legacy {
+		log.Info("visitor tokens: the pre-JWT format is still accepted (deprecated; set visitor_tokens.legacy: false once every host signs JWTs)")
+	}
+	return v, nil
 }

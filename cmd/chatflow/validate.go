@@ -17,6 +17,7 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(out)
 	quiet := fs.Bool("q", false, "print errors only (no warnings, no summary)")
+	configPath := fs.String("config", "", "the service configuration: warn when a text written per language, or blocked_message, lacks one of its widget.languages")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -26,6 +27,18 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	loader, err := flows.NewLoader(app.NewRegistry())
 	if err != nil {
 		return err
+	}
+	var probs flows.Problems
+	if *configPath != "" {
+		cfg, err := app.LoadConfig(*configPath)
+		if err != nil {
+			return fmt.Errorf("validate: %w", err)
+		}
+		loader.Languages = cfg.Widget.Languages
+		if missing := cfg.BlockedMessage.Missing(cfg.Widget.Languages); len(missing) > 0 {
+			probs = append(probs, flows.Problem{Pos: flows.Pos{File: *configPath, Line: 1, Col: 1}, Severity: flows.SeverityWarning,
+				Msg: fmt.Sprintf("blocked_message has no text in %s (configured languages: %s)", strings.Join(missing, ", "), strings.Join(cfg.Widget.Languages, ", "))})
+		}
 	}
 	var flowPaths []string
 	var scripts []string
@@ -47,7 +60,6 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 			flowPaths = append(flowPaths, p)
 		}
 	}
-	var probs flows.Problems
 	nflows := 0
 	if len(flowPaths) > 0 {
 		set, ps := loader.Load(flowPaths...)

@@ -122,7 +122,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Queue = queue.New(o.Store)
 	effects, err := sanctions.NewEffects(sanctions.EffectsOptions{
-		Queue: a.Queue, BlockedText: o.Config.BlockedMessage, Events: publisher, Logger: o.Logger,
+		Queue: a.Queue, BlockedTextFor: o.Config.BlockedMessage.For, Events: publisher, Logger: o.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -138,6 +138,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if a.Loader, err = flows.NewLoader(a.Registry); err != nil {
 		return nil, err
 	}
+	a.Loader.Languages = o.Config.Widget.Languages
 	set, probs := a.Loader.Load(o.FlowPaths...)
 	if err := probs.Err(); err != nil {
 		return nil, fmt.Errorf("loading flows: %w", err)

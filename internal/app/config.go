@@ -20,8 +20,9 @@ type Config struct {
 	// empty means always open.
 	WorkingHours workinghours.Config `yaml:"working_hours"`
 	// BlockedMessage is sent to a customer when they are blocked. It must
-	// be neutral: the block reason is never sent to customers.
-	BlockedMessage string `yaml:"blocked_message"`
+	// be neutral: the block reason is never sent to customers. It is one
+	// text, or a map of texts by language ({en: …, de: …}); see Texts.
+	BlockedMessage Texts `yaml:"blocked_message"`
 	// EncryptionKey (32 bytes, hex or base64) encrypts visitor IPs at rest.
 	// CHATFLOW_ENCRYPTION_KEY overrides it. When neither is set, `serve`
 	// creates one in the data directory and tests use a random key.
@@ -51,6 +52,12 @@ type Config struct {
 	// Empty: conversations start anonymous only, and a user token is
 	// refused.
 	VisitorTokenSecret string `yaml:"visitor_token_secret"`
+	// VisitorTokens configures the verification of the visitors' JWTs
+	// beyond the shared secret: public keys, audience, lifetime.
+	VisitorTokens VisitorTokensConfig `yaml:"visitor_tokens"`
+	// Widget is the embeddable visitor widget: who may embed it, its
+	// languages and its looks.
+	Widget WidgetConfig `yaml:"widget"`
 	// Redis is how `serve` reaches the Redis that several instances share;
 	// see RedisConfig. It is used when its addrs (or --redis-addr /
 	// REDIS_ADDR, which replace them) are set; otherwise `serve` uses the
@@ -95,6 +102,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if _, err := workinghours.New(c.WorkingHours); err != nil {
 		return c, fmt.Errorf("config %s: working_hours: %w", path, err)
+	}
+	if err := c.Widget.Validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
 }

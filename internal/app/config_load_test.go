@@ -28,7 +28,7 @@ func TestLoadConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BlockedMessage != "This chat has ended. Thank you for contacting Acme." {
+	if c.BlockedMessage.For("en") != "This chat has ended. Thank you for contacting Acme." {
 		t.Errorf("BlockedMessage = %q", c.BlockedMessage)
 	}
 	if time.Duration(c.Retention) != 168*time.Hour {
@@ -85,7 +85,7 @@ working_hours:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BlockedMessage != "Bye." || time.Duration(c.Retention) != 36*time.Hour || time.Duration(c.ConversationTTL) != 90*time.Minute {
+	if c.BlockedMessage.For("en") != "Bye." || time.Duration(c.Retention) != 36*time.Hour || time.Duration(c.ConversationTTL) != 90*time.Minute {
 		t.Errorf("config = %+v", c)
 	}
 	if c.EncryptionKey != strings.Repeat("0", 64) {
@@ -132,7 +132,7 @@ func TestLoadConfigEmpty(t *testing.T) {
 		if err != nil {
 			t.Errorf("LoadConfig(%q) = %v, want the zero config", body, err)
 		}
-		if c.BlockedMessage != "" || c.Retention != 0 || c.NeverBlock != nil || c.WorkingHours.TimeZone != "" {
+		if c.BlockedMessage.For("en") != "" || c.Retention != 0 || c.NeverBlock != nil || c.WorkingHours.TimeZone != "" {
 			t.Errorf("LoadConfig(%q) = %+v, want the zero config", body, c)
 		}
 	}

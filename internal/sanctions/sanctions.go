@@ -34,6 +34,10 @@ type EffectsOptions struct {
 	// BlockedText is the neutral message a visitor gets when a sanction
 	// ends their chat; empty sends none. It must never say why.
 	BlockedText string
+	// BlockedTextFor, when set, gives the neutral message in a
+	// conversation's language (ConversationInfo.Language) instead of
+	// BlockedText; "" sends none.
+	BlockedTextFor func(lang string) string
 	// Events receives conversation.blocked; default events.Discard.
 	Events events.Publisher
 	// Logger defaults to zap.NewNop(); it is named "sanctions".
@@ -47,6 +51,7 @@ type EffectsOptions struct {
 type Effects struct {
 	queue  *queue.Service
 	text   string
+	textOf func(lang string) string
 	events events.Publisher
 	log    *zap.Logger
 	work   chan string // block ids for Pipeline.Run
@@ -63,7 +68,7 @@ func NewEffects(o EffectsOptions) (*Effects, error) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	return &Effects{queue: o.Queue, text: o.BlockedText, events: o.Events, log: o.Logger.Named("sanctions"), work: make(chan string, 1024)}, nil
+	return &Effects{queue: o.Queue, text: o.BlockedText, textOf: o.BlockedTextFor, events: o.Events, log: o.Logger.Named("sanctions"), work: make(chan string, 1024)}, nil
 }
 
 // Later queues block id to be applied by Pipeline.Run to the conversations
@@ -167,8 +172,12 @@ func (p *Effects) Apply(ctx context.Context, t Target, b *contextstore.Block) (b
 		}
 		c.Info.LiveChatBlockedUntil = &u
 	}
-	if p.text != "" && t.Reply != nil {
-		t.Reply(p.text)
+	text := p.text
+	if p.textOf != nil {
+		text = p.textOf(c.Info.Language)
+	}
+	if text != "" && t.Reply != nil {
+		t.Reply(text)
 	}
 	if t.Silence != nil {
 		t.Silence()

@@ -25,7 +25,7 @@ func newApp(t *testing.T) (*app.App, *clock.Fake, *events.Recorder) {
 	clk := clock.NewFake(t0)
 	rec := &events.Recorder{}
 	a, err := app.New(t.Context(), app.Options{Store: memory.New(), FlowPaths: []string{"../../examples/flows"}, Clock: clk.Now,
-		EncryptionKey: bytes.Repeat([]byte{3}, 32), Events: rec, Config: app.Config{BlockedMessage: "Live chat is not available."}})
+		EncryptionKey: bytes.Repeat([]byte{3}, 32), Events: rec, Config: app.Config{BlockedMessage: app.Texts{"": "Live chat is not available."}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,11 +62,14 @@ type Server struct {
 	trusted []netip.Prefix
 	mux     *http.ServeMux
 	auth    Authenticator // nil: the agent and admin APIs answer 401
-	// visitorSecret verifies user tokens; nil: they are refused.
+	// visitorSecret signs the demo's user tokens.
 	visitorSecret []byte
-	eventPoll     time.Duration // see WithEventPoll
-	blockedText   string        // see WithBlockedText
-	demo          []demoStaff   // see WithDemo; nil: demo mode is off
+	// tokens verifies user tokens; nil: they are refused.
+	tokens      *visitortoken.Verifier
+	widget      WidgetOptions // see WithWidget
+	eventPoll   time.Duration // see WithEventPoll
+	blockedText string        // see WithBlockedText
+	demo        []demoStaff   // see WithDemo; nil: demo mode is off
 }
 
 // Option configures New.
@@ -88,13 +91,18 @@ func WithLogger(l *zap.Logger) Option {
 func WithMetrics(m *metrics.Metrics) Option { return func(s *Server) { s.metrics = m } }
 
 // WithVisitorTokenSecret makes POST /v1/conversations accept a user_token
-// signed with secret (see internal/visitortoken): the conversation starts
-// as that authenticated user. Without it (or with an empty secret) a
-// user_token is refused with 401 and only anonymous conversations start.
+// signed with secret (an HS256 JWT, or during its deprecation period the
+// legacy format; see internal/visitortoken): the conversation starts as
+// that authenticated user. Without it (or with an empty secret), and
+// without WithVisitorTokens, a user_token is refused with 401 and only
+// anonymous conversations start. Demo mode signs its tokens with secret.
 func WithVisitorTokenSecret(secret []byte) Option {
 	return func(s *Server) {
 		if len(secret) > 0 {
 			s.visitorSecret = secret
+			if s.tokens == nil {
+				s.tokens = secretVerifier(secret)
+			}
 		}
 	}
 }
@@ -119,6 +127,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/conversations/{id}/messages", s.postMessage},
 		{"GET", "/v1/conversations/{id}/messages", s.listMessages},
 		{"GET", "/v1/conversations/{id}/events", s.conversationEvents},
+		{"GET", "/v1/widget", s.widgetInfo},
 		{"GET", "/v1/demo", s.demoInfo},
 		{"POST", "/v1/demo/visitor-token", s.demoVisitorToken},
 
@@ -157,7 +166,7 @@ func (s *Server) routes() []route {
 // X-Forwarded-For is believed.
 func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
 	s := &Server{app: a, log: a.Logger.Named("http"), trusted: trusted, mux: http.NewServeMux(),
-		eventPoll: defaultEventPoll, blockedText: defaultBlockedText}
+		eventPoll: defaultEventPoll, blockedText: defaultBlockedText, widget: WidgetOptions{Languages: []string{"en"}}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -172,7 +181,7 @@ func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
 	}
 	// The browser pages are not API routes: they are not in routes() nor
 	// in the OpenAPI document.
-	ui := web.Handler()
+	ui := web.Handler(web.Options{FrameAncestors: s.widget.AllowedOrigins, LogoURL: s.widget.LogoURL})
 	for _, p := range web.Paths() {
 		s.mux.Handle("GET "+p, ui)
 	}
@@ -265,21 +274,26 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Channel   string `json:"channel"`
 		UserToken string `json:"user_token"`
+		Lang      string `json:"lang"`
 	}
 	if r.ContentLength != 0 {
 		if !decode(w, r, &req) {
 			return
 		}
 	}
+	if !validLang(req.Lang) {
+		problem(w, http.StatusUnprocessableEntity, "invalid language", "lang: not a language tag such as en, de or pt-BR")
+		return
+	}
 	var user *contextstore.ChatUser
 	if req.UserToken != "" {
 		var ok bool
-		if user, ok = s.visitor(w, req.UserToken); !ok {
+		if user, ok = s.visitor(r.Context(), w, req.UserToken); !ok {
 			return
 		}
 	}
 	id := newID()
-	ev := flows.Event{Type: flows.EventStart, ConversationID: id, Channel: req.Channel, VisitorIP: s.clientIP(r), User: user}
+	ev := flows.Event{Type: flows.EventStart, ConversationID: id, Channel: req.Channel, VisitorIP: s.clientIP(r), User: user, Language: req.Lang}
 	res, err := s.turn(r.Context(), ev)
 	if err != nil {
 		s.turnError(w, r, err)
@@ -292,19 +306,26 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request) {
 // names, or answers 401 and returns false. The answer says whether the
 // token expired (the host should sign a fresh one) but never why another
 // token was refused.
-func (s *Server) visitor(w http.ResponseWriter, token string) (*contextstore.ChatUser, bool) {
-	if s.visitorSecret == nil {
-		problem(w, http.StatusUnauthorized, "user tokens not accepted", "this server has no visitor token secret; start the conversation without user_token")
+func (s *Server) visitor(ctx context.Context, w http.ResponseWriter, token string) (*contextstore.ChatUser, bool) {
+	if s.tokens == nil {
+		problem(w, http.StatusUnauthorized, "user tokens not accepted", "this server has no visitor token key; start the conversation without user_token")
 		return nil, false
 	}
-	c, err := visitortoken.Verify(s.visitorSecret, token, s.app.Clock())
+	c, err := s.tokens.Verify(ctx, token, s.app.Clock())
 	switch {
 	case errors.Is(err, visitortoken.ErrExpired):
 		problem(w, http.StatusUnauthorized, "invalid user token", "user_token: expired; the host site must sign a fresh one")
 		return nil, false
 	case err != nil:
+		if ce := s.log.Check(zap.DebugLevel, "user token refused"); ce != nil {
+			ce.Write(zap.String("request_id", RequestID(ctx)), zap.Error(err))
+		}
 		problem(w, http.StatusUnauthorized, "invalid user token", "user_token: not a valid token signed by the host site")
 		return nil, false
+	}
+	if c.Legacy {
+		s.log.Warn("deprecated visitor token format: the host should sign a JWT (see the README, Putting the chat on your site)",
+			zap.String("request_id", RequestID(ctx)))
 	}
 	return &contextstore.ChatUser{UserID: c.Subject, Name: c.Name, Email: c.Email, IsAuthenticated: true}, true
 }

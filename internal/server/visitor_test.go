@@ -68,13 +68,14 @@ func TestUserTokenRefused(t *testing.T) {
 	e := newVisitorEnv(t)
 	good := userToken(t, e, hostSecret, "u-1", time.Hour)
 	victim := userToken(t, e, hostSecret, "u-victim", time.Hour)
-	victimPayload, _, _ := strings.Cut(victim, ".")
-	_, goodSig, _ := strings.Cut(good, ".")
+	// JWTs: header.payload.signature.
+	victimPayload := victim[:strings.LastIndex(victim, ".")]
+	goodSig := good[strings.LastIndex(good, ".")+1:]
 	for _, tc := range []struct{ name, body, detail string }{
 		{"signed with a guessed secret", `{"user_token": "` + userToken(t, e, []byte("guessed-secret-0123456789abcdef"), "u-victim", time.Hour) + `"}`, "user_token: not a valid token signed by the host site"},
 		{"another user's payload with my signature", `{"user_token": "` + victimPayload + "." + goodSig + `"}`, "user_token: not a valid token signed by the host site"},
 		{"unsigned", `{"user_token": "` + victimPayload + `."}`, "user_token: not a valid token signed by the host site"},
-		{"expired", `{"user_token": "` + userToken(t, e, hostSecret, "u-1", -time.Second) + `"}`, "user_token: expired; the host site must sign a fresh one"},
+		{"expired", `{"user_token": "` + userToken(t, e, hostSecret, "u-1", -time.Minute) + `"}`, "user_token: expired; the host site must sign a fresh one"},
 		{"garbage", `{"user_token": "not a token"}`, "user_token: not a valid token signed by the host site"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,6 +87,7 @@ func TestUserTokenRefused(t *testing.T) {
 		})
 	}
 	e.mustVisitor(t, http.StatusBadRequest, nil, "POST", "/v1/conversations", `{"user": {"UserID": "u-victim", "IsAuthenticated": true}}`)
+	e.mustVisitor(t, http.StatusUnprocessableEntity, nil, "POST", "/v1/conversations", `{"lang": "not a language!"}`)
 	if n := e.conversations(t); n != 0 {
 		t.Errorf("%d conversations stored by refused starts", n)
 	}

@@ -1,17 +1,29 @@
-// Package visitortoken signs and verifies the user tokens with which a host
-// site vouches for a logged-in visitor of its live chat.
+// Package visitortoken verifies the tokens with which a host site vouches
+// for a logged-in visitor of its live chat.
 //
-// A token is base64url(payload) "." base64url(mac), both without padding,
-// where payload is the JSON object {"sub": user id, "name", "email", "exp":
-// unix seconds} and mac is HMAC-SHA256, keyed with the secret the host
-// shares with chatflow, over the first part exactly as sent (the base64url
-// text, not the decoded JSON). Only the holder of the secret can make a
-// token, so a visitor cannot claim another user's id. Verify compares MACs
-// in constant time and refuses expired tokens.
+// A token is a JWT (RFC 7519) that the host's backend signs and the host
+// page hands to the widget. A Verifier checks it with
+// github.com/golang-jwt/jwt/v5:
 //
-// A host in another language signs like this (Python):
+//   - algorithms: HS256 with the secret the host shares with chatflow, or
+//     RS256 / ES256 with the host's public keys — given as PEM, or as a
+//     JWKS URL that is fetched at start-up and again when a token names a
+//     key id it does not know (at most once a minute);
+//   - claims: sub is the user id (required); name and email are optional;
+//     exp is required and may lie at most MaxLifetime after iat (and after
+//     now), so a leaked token cannot live for a year; iat and nbf are
+//     honoured; aud must contain the configured audience when one is set;
+//     all times with a small leeway for clock skew.
 //
-//	p = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
-//	m = hmac.new(secret, p, hashlib.sha256).digest()
-//	token = p + b"." + base64.urlsafe_b64encode(m).rstrip(b"=")
+// Only the holder of the secret or private key can make a token, so a
+// visitor cannot claim another user's id.
+//
+// # The pre-JWT format (deprecated)
+//
+// Until this change tokens were base64url(JSON payload) "." base64url(HMAC-SHA256)
+// — a format of our own that hosts had to re-implement. A Verifier with a
+// secret and Legacy set still accepts it (two parts, where a JWT has
+// three), for one deprecation period: the next minor release removes it.
+// Each legacy token verified is reported through Options.OnLegacy so
+// operators see which hosts still send it. SignLegacy makes one, for tests.
 package visitortoken

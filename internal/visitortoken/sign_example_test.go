@@ -1,34 +1,32 @@
 package visitortoken_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
+	"context"
 	"fmt"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/chatflow/chatflow/internal/visitortoken"
 )
 
-// hostSign signs a raw payload as a host site in any language would, from
-// the format alone (no use of Sign).
-func hostSign(secret, payload []byte) string {
-	p := base64.RawURLEncoding.EncodeToString(payload)
-	h := hmac.New(sha256.New, secret)
-	h.Write([]byte(p))
-	return p + "." + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-// A host site signs a token for its logged-in user; chatflow verifies it.
+// A host site signs an HS256 JWT for its logged-in user (here with
+// golang-jwt, as a Go host would); chatflow verifies it.
 func Example() {
 	secret := []byte("host-site-secret-0123456789abcdef")
 	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	tok := hostSign(secret, []byte(`{"sub":"u-42","name":"Ann Lee","email":"ann@example.com","exp":1767610800}`))
-	c, err := visitortoken.Verify(secret, tok, now)
+	tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "u-42", "name": "Ann Lee", "email": "ann@example.com",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	}).SignedString(secret)
+
+	v, _ := visitortoken.New(context.Background(), visitortoken.Options{Secret: secret})
+	c, err := v.Verify(context.Background(), tok, now)
 	fmt.Println(c.Subject, c.Name, err)
-	_, err = visitortoken.Verify([]byte("guessed"), tok, now)
+	other, _ := visitortoken.New(context.Background(), visitortoken.Options{Secret: []byte("guessed")})
+	_, err = other.Verify(context.Background(), tok, now)
 	fmt.Println(err)
 	// Output:
 	// u-42 Ann Lee <nil>
-	// invalid visitor token signature
+	// invalid visitor token signature: token signature is invalid: signature is invalid
 }

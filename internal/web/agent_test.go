@@ -152,7 +152,7 @@ func TestAgentTakesChatAndBlocks(t *testing.T) {
 	e.shot(ctx, "agent-queue")
 	agentTake(e, ctx, "support", 1)
 	e.waitText(ctx, "#chat-who", "Anonymous")
-	if role := evalJS[string](e, ctx, `document.getElementById("transcript").getAttribute("role")`); role != "log" {
+	if role := evalJS[string](e, ctx, `document.getElementById("transcript-log").getAttribute("role")`); role != "log" {
 		t.Errorf("transcript role = %q, want log", role)
 	}
 	e.waitText(ctx, `[data-queue="support"] .badge`, "0 waiting")

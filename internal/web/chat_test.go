@@ -142,8 +142,9 @@ func TestChatGuestTalksToBot(t *testing.T) {
 	e := newUI(t)
 	ctx := e.desktop()
 	e.open(ctx, "/chat", "#start-guest")
-	if got := evalJS[string](e, ctx, `document.querySelector('header.top nav a[aria-current="page"]').getAttribute("href")`); got != "/chat" {
-		t.Errorf("current page link = %q, want /chat", got)
+	// The visitor page is the customer's: no links to the staff pages.
+	if n := evalJS[int](e, ctx, `document.querySelectorAll('a[href="/agent"], a[href="/admin"], nav').length`); n != 0 {
+		t.Errorf("the visitor page has %d staff links or navigation blocks", n)
 	}
 	if evalJS[bool](e, ctx, `!document.getElementById("demo-form").hidden`) {
 		t.Error("the demo sign-in shows on a server without demo mode")
@@ -157,7 +158,7 @@ func TestChatGuestTalksToBot(t *testing.T) {
 	if got := evalJS[string](e, ctx, `document.activeElement.id`); got != "message" {
 		t.Errorf("focus after starting is on #%s, want #message", got)
 	}
-	for sel, want := range map[string]string{"#transcript": "role=log aria-live=polite aria-label=Conversation"} {
+	for sel, want := range map[string]string{"#transcript-log": "role=log aria-live=polite aria-label=Conversation"} {
 		got := evalJS[string](e, ctx, fmt.Sprintf(`(() => { const n = document.querySelector(%q); return ["role", "aria-live", "aria-label"].map(a => a + "=" + n.getAttribute(a)).join(" "); })()`, sel))
 		if got != want {
 			t.Errorf("%s: %s, want %s", sel, got, want)

@@ -171,7 +171,7 @@ func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 		tokens[acc.role] = tok
 	}
 	opts = append([]server.Option{server.WithAuth(authSvc), server.WithVisitorTokenSecret(visitorSecret),
-		server.WithBlockedText(cfg.BlockedMessage), server.WithEventPoll(100 * time.Millisecond), server.WithLogger(log)}, opts...)
+		server.WithBlockedText(cfg.BlockedMessage.For("en")), server.WithEventPoll(100 * time.Millisecond), server.WithLogger(log)}, opts...)
 	// Loopback is a trusted proxy, so a tab can come "from" another
 	// address with X-Forwarded-For (see fromIP); without the header the
 	// visitor is 127.0.0.1 as before.
@@ -346,12 +346,33 @@ func (e *uiEnv) waitJS(ctx context.Context, what, js string) {
 	}))
 }
 
+// frameKey marks the context of a cross-site iframe (see uiEnv.frame).
+type frameKey struct{}
+
 // eval evaluates the JavaScript expression js and returns its JSON value
 // decoded into T.
 func evalJS[T any](e *uiEnv, ctx context.Context, js string) T {
 	e.t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	if ctx.Value(frameKey{}) != nil {
+		// Evaluate does not reach a cross-site iframe's target; Poll does.
+		var v T
+		var out string
+		err := chromedp.Do(tctx, chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+			r, err := chromedp.Poll[any](`(() => { const v = (`+js+`); return JSON.stringify(v === undefined ? null : v); })()`,
+				chromedp.WithPollingInterval(50*time.Millisecond))(c, tg)
+			out, _ = r.(string)
+			return err
+		}))
+		if err == nil {
+			err = json.Unmarshal([]byte(out), &v)
+		}
+		if err != nil {
+			e.t.Fatalf("evaluating %s in the frame: %v", js, err)
+		}
+		return v
+	}
 	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](js))
 	if err != nil {
 		e.t.Fatalf("evaluating %s: %v", js, err)
@@ -437,6 +458,78 @@ func (e *uiEnv) checkLabels(ctx context.Context, where string) {
 	})()`)
 	for _, n := range unnamed {
 		e.t.Errorf("%s: a control has no accessible name: %s", where, n)
+	}
+	e.axe(ctx, where)
+}
+
+// axeRuns numbers the axe runs (see axe).
+var axeRuns int
+
+// axeScript is axe-core (testdata/axe/node_modules, installed by `make
+// axe` at the version pinned in testdata/axe/package.json), read once.
+var axeScript = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", "axe", "node_modules", "axe-core", "axe.min.js"))
+	return string(b), err
+})
+
+// axe runs axe-core (WCAG 2.2 A and AA rules) on ctx's page as it is now
+// and fails the test on every serious or critical violation. Frames are
+// checked on their own (see frame): axe would wait for a copy of itself in
+// them. Without axe-core the check is skipped, unless the browser tests
+// are required.
+func (e *uiEnv) axe(ctx context.Context, where string) {
+	e.t.Helper()
+	src, err := axeScript()
+	if err != nil {
+		if os.Getenv("CHATFLOW_BROWSER_TESTS") == "required" {
+			e.t.Fatalf("axe-core is required with the browser tests (run make axe): %v", err)
+		}
+		e.t.Logf("%s: no axe-core, accessibility rules not checked: %v", where, err)
+		return
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// Poll, not Evaluate: it works in a cross-site iframe's target too.
+	poll := chromedp.WithPollingInterval(50 * time.Millisecond)
+	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](`typeof window.axe === "object" || (function(){`+src+`
+		return true; })()`, poll)); err != nil {
+		e.t.Fatalf("%s: injecting axe-core: %v", where, err)
+	}
+	axeRuns++
+	type violation struct {
+		ID, Impact, Help string
+		Nodes            []struct {
+			Target []any  `json:"target"`
+			HTML   string `json:"html"`
+		}
+	}
+	// One run per call (a token), its result kept on the page until read.
+	out, err := chromedp.Run(tctx, chromedp.Poll[string](fmt.Sprintf(`(() => {
+		if (window.__axeTok !== %d) {
+			window.__axeTok = %d;
+			window.__axeOut = "";
+			axe.run(document, {
+				iframes: false,
+				runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
+				resultTypes: ["violations"],
+			}).then((r) => {
+				window.__axeOut = JSON.stringify(r.violations.filter((v) => v.impact === "serious" || v.impact === "critical" || v.id === "landmark-unique")
+					.map((v) => ({ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.slice(0, 5).map((n) => ({target: n.target, html: n.html.slice(0, 160)}))})));
+			}, (err) => { window.__axeOut = JSON.stringify([{ID: "axe-error", Impact: "critical", Help: String(err), Nodes: [{}]}]); });
+		}
+		return window.__axeOut;
+	})()`, axeRuns, axeRuns), poll))
+	if err != nil {
+		e.t.Fatalf("%s: running axe-core: %v", where, err)
+	}
+	var got []violation
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		e.t.Fatalf("%s: axe-core result: %v", where, err)
+	}
+	for _, v := range got {
+		for _, n := range v.Nodes {
+			e.t.Errorf("%s: axe %s (%s): %s: %v %s", where, v.ID, v.Impact, v.Help, n.Target, n.HTML)
+		}
 	}
 }
 

@@ -303,7 +303,7 @@ async function showList(root, ctx, which) {
         )
       : el(
           "nav",
-          { class: "actions", "aria-label": "Pages" },
+          { class: "actions", "aria-label": "Pages of blocks" },
           el("button", { type: "button", id: "page-prev", class: "secondary", disabled: st.page === 0, onclick: () => page(-1, data) }, "Previous"),
           el("span", { id: "page-label", class: "muted" }, `Page ${st.page + 1}`),
           el("button", { type: "button", id: "page-next", class: "secondary", disabled: !data.next, onclick: () => page(1, data) }, "Next"),

@@ -1,14 +1,56 @@
 // The visitor chat (/chat): start a conversation — as a guest, through
 // the demo sign-in, or as the user of a host site's token given in the
-// fragment (/chat#user_token=…) — talk to the bot and, when asked, to an
-// agent. The conversation id is kept in localStorage so a reload resumes
-// it; agent messages and state changes come from the conversation's
-// server-sent event stream.
-import { api, ApiError, el, replace, $, timeEl, status, fail, newKey } from "/static/common.js";
+// fragment (/chat#user_token=…) or by the widget (set_user_token) — talk
+// to the bot and, when asked, to an agent. The conversation id is kept in
+// localStorage so a reload resumes it; agent messages and state changes
+// come from the conversation's server-sent event stream.
+//
+// Every visitor-facing string comes from the message catalog of the
+// visitor's language (GET /v1/widget: the host's data-lang, else the
+// browser's Accept-Language). Embedded by widget.js (/chat?embed=1), the
+// page talks to the host page with postMessage; see widget.js.
+import { api, ApiError, el, replace, $, timeEl, status, newKey } from "/static/common.js";
 
 const STORE_KEY = "chatflow.chat.conversation";
+const USER_KEY = "chatflow.chat.user";
+
+const params = new URLSearchParams(location.search);
+/** Embedded by widget.js: the host page's origin, else "". */
+const embed = params.get("embed") === "1" ? hostOrigin() : "";
+/** Whether the widget is open on the host page (always, when not embedded). */
+let open = !embed;
+/** Messages of the bot and the agent that arrived while the widget was closed. */
+let unread = 0;
+
+/** The widget's settings of GET /v1/widget: language, catalog, looks. */
+let widget = { lang: "en", dir: "ltr", messages: {}, blocked_text: "" };
+
+/** The text of key in the visitor's language, with {name} replaced from vars. */
+function t(key, vars = {}) {
+  const text = widget.messages[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+/** The origin of the page that frames this one (widget.js gives it as host). */
+function hostOrigin() {
+  const anc = location.ancestorOrigins;
+  if (anc && anc.length) return anc[0];
+  try {
+    return new URL(params.get("host") || "").origin;
+  } catch {
+    return "";
+  }
+}
+
+/** Tells the host page (widget.js) something; nothing when not embedded. */
+function tellHost(type, data = {}) {
+  if (embed && window.parent !== window) window.parent.postMessage({ chatflow: 1, type, ...data }, embed);
+}
 
 const ui = {
+  brandName: $("brand-name"),
+  brandLogo: $("brand-logo"),
+  close: $("close-widget"),
   loading: $("loading"),
   start: $("start"),
   guest: $("start-guest"),
@@ -27,6 +69,7 @@ const ui = {
   input: $("message"),
   send: $("send"),
   status: $("status"),
+  main: $("main"),
 };
 
 /** What the page knows of the current conversation. */
@@ -55,17 +98,27 @@ function storedId() {
   }
 }
 
-function remember(id) {
+function remember(id, subject = "") {
   try {
     localStorage.setItem(STORE_KEY, id);
+    localStorage.setItem(USER_KEY, subject);
   } catch {
     // Private mode without storage: the chat works, a reload forgets it.
+  }
+}
+
+function storedSubject() {
+  try {
+    return localStorage.getItem(USER_KEY) || "";
+  } catch {
+    return "";
   }
 }
 
 function forget() {
   try {
     localStorage.removeItem(STORE_KEY);
+    localStorage.removeItem(USER_KEY);
   } catch {
     // nothing kept
   }
@@ -116,7 +169,7 @@ async function checkDemo() {
   demoChecked = true;
   try {
     const demo = await api("/v1/demo");
-    ui.demoForm.hidden = !(demo && demo.visitor_tokens === true);
+    ui.demoForm.hidden = embed !== "" || !(demo && demo.visitor_tokens === true);
   } catch {
     // 404: not a demo server. Any other failure: simply no demo sign-in.
     ui.demoForm.hidden = true;
@@ -125,7 +178,7 @@ async function checkDemo() {
 
 // ---- transcript ----------------------------------------------------------------
 
-const WHO = { user: "You", bot: "Bot", agent: "Agent" };
+const WHO = { user: "who_user", bot: "who_bot", agent: "who_agent" };
 
 const keyOf = (m) => `${m.at}|${m.from}|${m.text}`;
 
@@ -135,11 +188,15 @@ function appendMessage(m) {
   const li = el(
     "li",
     { class: `from-${from}` },
-    el("span", { class: "who" }, WHO[m.from] || "Notice", " · ", timeEl(m.at)),
+    el("span", { class: "who" }, t(WHO[m.from] || "who_system"), " · ", timeEl(m.at)),
     el("span", { class: "text" }, m.text),
   );
   ui.transcript.append(li);
   keepInView();
+  if (!open && m.from !== "user") {
+    unread++;
+    tellHost("unread", { count: unread });
+  }
   return li;
 }
 
@@ -229,9 +286,9 @@ function refresh() {
 // ---- states ----------------------------------------------------------------------
 
 const STATE_TEXT = {
-  queued: "Waiting for an agent…",
-  agent_joined: "An agent has joined the chat.",
-  agent_left: "The agent has left the chat.",
+  queued: "state_queued",
+  agent_joined: "state_agent_joined",
+  agent_left: "state_agent_left",
 };
 
 /** Applies a "state" event of the stream. */
@@ -247,7 +304,7 @@ function onState(ev) {
       // A stored conversation that ended meanwhile: start afresh.
       forget();
       showStart();
-      status("Your previous chat has ended. You can start a new one.", "info");
+      status(t("previous_ended"), "info");
       return;
     }
     const hadFocus = ui.composer.contains(document.activeElement);
@@ -263,7 +320,8 @@ function onState(ev) {
     // Only the neutral text of the server: never a reason or anything else.
     const hadFocus = ui.composer.contains(document.activeElement);
     ui.state.textContent = "";
-    ui.blocked.textContent = ev.text || "";
+    // The configured text in the visitor's language, else the stream's.
+    ui.blocked.textContent = widget.blocked_text || ev.text || "";
     ui.blocked.hidden = false;
     status("");
     updateComposer();
@@ -272,7 +330,7 @@ function onState(ev) {
   }
   ui.blocked.hidden = true;
   ui.blocked.textContent = "";
-  if (st in STATE_TEXT) ui.state.textContent = STATE_TEXT[st];
+  if (st in STATE_TEXT) ui.state.textContent = t(STATE_TEXT[st]);
   else if (!(st === "bot" && before === "agent_left")) ui.state.textContent = "";
   updateComposer();
 }
@@ -348,7 +406,7 @@ function parse(data) {
 function gone() {
   forget();
   showStart();
-  status("Your previous chat is no longer available. You can start a new one.", "info");
+  status(t("previous_gone"), "info");
 }
 
 // ---- starting and resuming --------------------------------------------------------
@@ -356,29 +414,23 @@ function gone() {
 /** Starts a conversation, anonymous or as the user of userToken. */
 async function start(userToken) {
   setStartBusy(true);
-  status(userToken ? "Signing you in…" : "Starting the chat…");
+  status(t(userToken ? "signing_in" : "starting"));
   try {
-    const body = { channel: "live_chat" };
+    const body = { channel: "live_chat", lang: widget.lang };
     if (userToken) body.user_token = userToken;
     const res = await api("/v1/conversations", { method: "POST", body });
-    remember(res.id);
+    remember(res.id, tokenSubject(userToken));
     chat.id = res.id;
     chat.resuming = false;
     showChat();
     for (const text of res.replies || []) addLocal("bot", text);
     status("");
     follow();
-    ui.input.focus();
+    if (open) ui.input.focus();
   } catch (err) {
     showStart();
     if (err instanceof ApiError && err.status === 401) {
-      const expired = /expired/i.test(err.detail);
-      status(
-        expired
-          ? "Your sign-in has expired. Please sign in again on the site, or chat as a guest."
-          : "Your sign-in could not be verified. Please sign in again on the site, or chat as a guest.",
-        "error",
-      );
+      status(t(/expired/i.test(err.detail) ? "sign_in_expired" : "sign_in_invalid"), "error");
     } else {
       fail(err);
     }
@@ -409,7 +461,7 @@ async function resume(id, { quiet = false } = {}) {
   if (id !== chat.id) return;
   chat.resuming = !quiet;
   follow();
-  if (!quiet && canWrite()) ui.input.focus();
+  if (!quiet && open && canWrite()) ui.input.focus();
 }
 
 // ---- sending -------------------------------------------------------------------------
@@ -425,7 +477,7 @@ async function send(ev) {
   const id = chat.id;
   chat.sending = true; // transcript reads now wait for this send
   updateComposer();
-  status("Sending…");
+  status(t("sending"));
   try {
     if (chat.reading) await chat.reading; // and this send waits for a read on its way
     const res = await api(`/v1/conversations/${encodeURIComponent(id)}/messages`, {
@@ -448,13 +500,13 @@ async function send(ev) {
     // The text stays in the box: nothing typed is lost.
     if (err instanceof ApiError && err.status === 409) {
       onState({ state: "ended" });
-      status("Your message was not sent: this chat has ended.", "error");
+      status(t("send_ended"), "error");
     } else if (err instanceof ApiError && err.status === 404) {
-      status("Your message was not sent: this chat is no longer available.", "error");
+      status(t("send_gone"), "error");
     } else if (err instanceof ApiError) {
-      status(`Your message was not sent (${err.describe()}). Press Send to try again.`, "error");
+      status(t("send_failed", { detail: err.describe() }), "error");
     } else {
-      status("Your message was not sent: cannot reach the server. Press Send to try again.", "error");
+      status(t("send_offline"), "error");
     }
   } finally {
     chat.sending = false;
@@ -479,7 +531,7 @@ ui.demoForm.addEventListener("submit", async (ev) => {
   ui.demoUser.setAttribute("aria-invalid", userId ? "false" : "true");
   ui.demoName.setAttribute("aria-invalid", name ? "false" : "true");
   if (missing) {
-    status(!userId ? "Please enter a user id." : "Please enter a name.", "error");
+    status(t(!userId ? "demo_need_user" : "demo_need_name"), "error");
     missing.focus();
     return;
   }
@@ -521,13 +573,125 @@ function tokenFromFragment() {
   return token;
 }
 
-function init() {
+/** Reports an error of an action in the status line, in the visitor's language. */
+function fail(err) {
+  status(err instanceof ApiError ? t("error", { detail: err.describe() }) : t("offline"), "error");
+  return err;
+}
+
+/**
+ * The sub claim of a JWT user token, read without verifying it (the
+ * server verifies): it tells whether a stored conversation belongs to the
+ * user the host names now. "" for anything else.
+ */
+function tokenSubject(token) {
+  try {
+    const part = (token || "").split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+    return typeof claims.sub === "string" ? claims.sub : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Starts as the user of token unless the stored conversation is already
+ * theirs (a host page passes the token on every page view).
+ */
+function signIn(token) {
+  const sub = tokenSubject(token);
+  const id = storedId();
+  if (id && sub && storedSubject() === sub) {
+    if (id !== chat.id) resume(id);
+    return;
+  }
+  forget();
+  ui.loading.hidden = true;
+  start(token);
+}
+
+/** Opens or closes the embedded widget (messages of widget.js). */
+function setOpen(value) {
+  open = value;
+  if (!open) return;
+  unread = 0;
+  tellHost("unread", { count: 0 });
+  const target = !ui.chat.hidden && canWrite() ? ui.input : !ui.start.hidden ? ui.guest : ui.main;
+  target.focus();
+}
+
+/** Messages of the host page's widget.js: open, close, set_user_token. */
+function onHostMessage(ev) {
+  if (!embed || ev.source !== window.parent || ev.origin !== embed) return;
+  const m = ev.data || {};
+  if (m.chatflow !== 1) return;
+  if (m.type === "open") setOpen(true);
+  else if (m.type === "close") setOpen(false);
+  else if (m.type === "set_user_token" && typeof m.token === "string" && m.token) signIn(m.token);
+}
+
+/** Contrast ratio of two #rrggbb colours (WCAG 2). */
+function contrast(a, b) {
+  const lum = (hex) => {
+    const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+/** Applies the language, the texts and the looks of GET /v1/widget. */
+function applyWidget() {
+  const root = document.documentElement;
+  root.lang = widget.lang;
+  root.dir = widget.dir === "rtl" ? "rtl" : "ltr";
+  const theme = params.get("theme");
+  if (theme === "dark" || theme === "light") root.dataset.theme = theme;
+  if (embed) root.classList.add("embedded");
+  for (const n of document.querySelectorAll("[data-i18n]")) n.textContent = t(n.dataset.i18n);
+  for (const n of document.querySelectorAll("[data-i18n-label]")) n.setAttribute("aria-label", t(n.dataset.i18nLabel));
+  const brand = widget.brand_name || "chatflow";
+  ui.brandName.textContent = brand;
+  document.title = `${t("page_title")} · ${brand}`;
+  if (widget.logo_url) {
+    ui.brandLogo.src = widget.logo_url;
+    ui.brandLogo.hidden = false;
+  }
+  const color = widget.primary_color;
+  if (/^#[0-9a-f]{6}$/i.test(color || "")) {
+    // The brand colour with black or white text, whichever contrasts more.
+    root.style.setProperty("--accent", color);
+    root.style.setProperty("--accent-text", contrast(color, "#ffffff") >= contrast(color, "#000000") ? "#ffffff" : "#000000");
+  }
+  ui.close.hidden = !embed;
+}
+
+async function init() {
+  try {
+    const q = new URLSearchParams();
+    if (params.get("lang")) q.set("lang", params.get("lang"));
+    widget = { ...widget, ...(await api(`/v1/widget?${q}`)) };
+  } catch {
+    // An older server or none: the page's own English texts stay.
+  }
+  applyWidget();
+  window.addEventListener("message", onHostMessage);
+  ui.close.addEventListener("click", () => tellHost("close"));
+  if (embed) {
+    document.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && open && !ev.defaultPrevented) tellHost("close");
+    });
+  }
+  tellHost("ready", {
+    lang: widget.lang,
+    dir: widget.dir,
+    primary_color: widget.primary_color || "",
+    texts: { launcher: t("launcher"), launcher_unread: t("launcher_unread"), frame_title: t("frame_title"), close: t("close") },
+  });
   const token = tokenFromFragment();
   if (token) {
-    // The host site names the user: a new conversation as them.
-    forget();
-    ui.loading.hidden = true;
-    start(token);
+    // The host site names the user: a new conversation as them (or theirs).
+    signIn(token);
     return;
   }
   const id = storedId();
