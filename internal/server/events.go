@@ -124,7 +124,7 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 	sendState := func(st string) bool {
 		ev := stateEvent{State: st}
 		if st == stateBlocked {
-			ev.Text = s.blockedText
+			ev.Text = s.blockedTextIn(c.Info.Language)
 		}
 		return send("state", ev)
 	}

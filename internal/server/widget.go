@@ -98,12 +98,7 @@ func (s *Server) widgetInfo(w http.ResponseWriter, r *http.Request) {
 	if rtl[base] {
 		dir = "rtl"
 	}
-	blocked := s.blockedText
-	if s.widget.BlockedText != nil {
-		if t := s.widget.BlockedText(lang); t != "" {
-			blocked = t
-		}
-	}
+	blocked := s.blockedTextIn(lang)
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("Vary", "Accept-Language")
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -125,4 +120,15 @@ func validLang(l string) bool {
 	}
 	_, err := language.Parse(l)
 	return err == nil
+}
+
+// blockedTextIn is the neutral blocked text in language lang (the config's
+// blocked_message), else the WithBlockedText text.
+func (s *Server) blockedTextIn(lang string) string {
+	if s.widget.BlockedText != nil {
+		if t := s.widget.BlockedText(lang); t != "" {
+			return t
+		}
+	}
+	return s.blockedText
 }
