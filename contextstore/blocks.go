@@ -73,6 +73,14 @@ type Block struct {
 	// MarkSpam records that the conversations this block ends are marked
 	// as spam too.
 	MarkSpam bool `json:"MarkSpam,omitempty"`
+	// ExpiryAnnounced is set once the block's expiry event was written
+	// (by one instance: the write that sets it is a compare-and-swap).
+	ExpiryAnnounced bool `json:"ExpiryAnnounced,omitempty"`
+
+	// Outbox are domain events that CreateBlock and UpdateBlock write to
+	// the store's outbox in the same atomic step as the block (never
+	// stored with the block; a failed write writes none of them).
+	Outbox []OutboxEvent `json:"-"`
 
 	// Version is incremented by every successful write (compare-and-swap).
 	Version int64 `json:"Version"`
@@ -263,6 +271,7 @@ type Store interface {
 	ConversationStore
 	ActivityStore
 	BlockStore
+	Outbox
 	AuditLog
 	QueueStore
 	AccountStore

@@ -79,6 +79,7 @@ func (b *Block) Clone() *Block {
 	out.Until = cloneTime(b.Until)
 	out.LiftedAt = cloneTime(b.LiftedAt)
 	out.LastHitAt = cloneTime(b.LastHitAt)
+	out.Outbox = slices.Clone(b.Outbox)
 	return &out
 }
 

@@ -140,6 +140,9 @@ func createBlock(tx *bbolt.Tx, b *contextstore.Block, val []byte) error {
 	if err := reindex(tx, b.ID, nil, b); err != nil {
 		return err
 	}
+	if err := appendOutbox(tx, b.Outbox); err != nil {
+		return err
+	}
 	if isBan(b.Kind) {
 		return bumpBansVersion(tx)
 	}
@@ -189,6 +192,9 @@ func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
 			return err
 		}
 		if err := reindex(tx, b.ID, cur, &cp); err != nil {
+			return err
+		}
+		if err := appendOutbox(tx, b.Outbox); err != nil {
 			return err
 		}
 		if isBan(b.Kind) || isBan(cur.Kind) {

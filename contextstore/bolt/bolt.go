@@ -27,6 +27,7 @@ const (
 	bucketBlocksByConv  = "blocks_by_conversation"
 	bucketBlocksByKind  = "blocks_by_kind"
 	bucketBlockCauses   = "block_causes"
+	bucketOutbox        = "outbox"
 	bucketAudit         = "audit"
 	bucketQueues        = "queues"
 	bucketQueueMembers  = "queue_members"
@@ -45,7 +46,7 @@ const (
 func allBuckets() []string {
 	return []string{
 		bucketConversations, bucketActivity,
-		bucketBlocks, bucketBlocksByUser, bucketBlocksByIP, bucketBlocksByConv, bucketBlocksByKind, bucketBlockCauses,
+		bucketBlocks, bucketBlocksByUser, bucketBlocksByIP, bucketBlocksByConv, bucketBlocksByKind, bucketBlockCauses, bucketOutbox,
 		bucketAudit, bucketQueues, bucketQueueMembers, bucketMeta,
 	}
 }

@@ -38,6 +38,7 @@
 //	blocks_by_conversation prefixKey(ConversationID) + block id → empty
 //	blocks_by_kind         prefixKey(Kind) + block id → empty
 //	block_causes           Block.Cause → block id (one block per cause)
+//	outbox                 20-digit sequence → OutboxEvent (written with its block)
 //	audit                  escaped event id + 0x00 0x01 + 20-digit sequence → AuditEvent
 //	queues                 prefixKey(queue) + 20-digit sequence → QueueEntry
 //	queue_members          prefixKey(queue) + conversation id → key in queues

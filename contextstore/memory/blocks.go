@@ -18,6 +18,7 @@ func isBan(k contextstore.BlockKind) bool {
 // monotonic clock readings.
 func storableBlock(b *contextstore.Block) *contextstore.Block {
 	cp := b.Clone()
+	cp.Outbox = nil // written to the outbox, never stored with the block
 	cp.CreatedAt = cp.CreatedAt.Round(0)
 	cp.UpdatedAt = cp.UpdatedAt.Round(0)
 	roundTime(cp.Until)
@@ -54,6 +55,7 @@ func (s *Store) CreateBlock(ctx context.Context, b *contextstore.Block) error {
 	if isBan(b.Kind) {
 		s.bansVersion++
 	}
+	s.appendOutbox(b.Outbox)
 	b.Version = 1
 	return nil
 }
@@ -96,6 +98,7 @@ func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
 	if isBan(b.Kind) || isBan(cur.Kind) {
 		s.bansVersion++
 	}
+	s.appendOutbox(b.Outbox)
 	b.Version = cp.Version
 	return nil
 }

@@ -32,6 +32,9 @@ type Store struct {
 	audit    []*contextstore.AuditEvent // sorted by ID, equal IDs in append order
 	auditSeq int64
 
+	outbox    []contextstore.OutboxEvent // in ID (write) order
+	outboxSeq int64
+
 	queues map[string][]contextstore.QueueEntry // oldest first
 	queued map[string]map[string]bool           // queue -> conversation ids in it
 

@@ -39,17 +39,26 @@ func (s *Store) indexKeys(b *contextstore.Block) []string {
 }
 
 // writeBlock runs blockWriteScript.
-func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string, oldIdx, newIdx []string, ban bool, cause string) (string, error) {
-	keys := make([]string, 0, 5+len(oldIdx)+len(newIdx))
-	keys = append(keys, s.keys.blockData(), s.keys.blockIDs(), s.keys.bansVersion(), s.keys.blockClaim(rand.Text()), s.keys.blockCauses())
+func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string, oldIdx, newIdx []string, ban bool, cause string, outbox []contextstore.OutboxEvent) (string, error) {
+	keys := make([]string, 0, 7+len(oldIdx)+len(newIdx))
+	keys = append(keys, s.keys.blockData(), s.keys.blockIDs(), s.keys.bansVersion(), s.keys.blockClaim(rand.Text()), s.keys.blockCauses(),
+		s.keys.outbox(), s.keys.outboxSeq())
 	keys = append(keys, oldIdx...)
 	keys = append(keys, newIdx...)
 	banArg := "0"
 	if ban {
 		banArg = "1"
 	}
+	events := ""
+	if len(outbox) > 0 {
+		b, err := json.Marshal(outbox)
+		if err != nil {
+			return "", fmt.Errorf("redis: encoding the outbox events of block %q: %w", id, err)
+		}
+		events = string(b)
+	}
 	return blockWriteScript.Run(ctx, s.rdb, keys,
-		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel(), cause, s.keys.sanctionsChannel()).Text()
+		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel(), cause, s.keys.sanctionsChannel(), events).Text()
 }
 
 // CreateBlock implements contextstore.BlockStore: one round trip (a script
@@ -65,7 +74,7 @@ func (s *Store) CreateBlock(ctx context.Context, b *contextstore.Block) error {
 	if err != nil {
 		return fmt.Errorf("redis: encoding block %q: %w", b.ID, err)
 	}
-	res, err := s.writeBlock(ctx, "c", b.ID, "", string(data), nil, s.indexKeys(b), isBan(b.Kind), b.Cause)
+	res, err := s.writeBlock(ctx, "c", b.ID, "", string(data), nil, s.indexKeys(b), isBan(b.Kind), b.Cause, b.Outbox)
 	if err != nil {
 		return s.fail(fmt.Sprintf("redis: creating block %q", b.ID), err)
 	}
@@ -118,7 +127,7 @@ func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
 			return fmt.Errorf("block %q at version %d (stored: %d): %w", b.ID, b.Version, cur.Version, contextstore.ErrVersionConflict)
 		}
 		res, err := s.writeBlock(ctx, "u", b.ID, curJSON, string(data),
-			s.indexKeys(cur), s.indexKeys(b), isBan(b.Kind) || isBan(cur.Kind), "")
+			s.indexKeys(cur), s.indexKeys(b), isBan(b.Kind) || isBan(cur.Kind), "", b.Outbox)
 		if err != nil {
 			return s.fail(fmt.Sprintf("redis: updating block %q", b.ID), err)
 		}
@@ -145,7 +154,7 @@ func (s *Store) DeleteBlock(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		res, err := s.writeBlock(ctx, "d", id, curJSON, "", s.indexKeys(cur), nil, isBan(cur.Kind), cur.Cause)
+		res, err := s.writeBlock(ctx, "d", id, curJSON, "", s.indexKeys(cur), nil, isBan(cur.Kind), cur.Cause, nil)
 		if err != nil {
 			return s.fail(fmt.Sprintf("redis: deleting block %q", id), err)
 		}

@@ -75,8 +75,10 @@ return #old
 //	KEYS[3] bans version counter
 //	KEYS[4] a claim key unique to this write (see below)
 //	KEYS[5] causes: hash Block.Cause -> block id
-//	KEYS[6 .. 5+nOld]           index sets to remove the id from
-//	KEYS[6+nOld .. 5+nOld+nNew] index sets to add the id to
+//	KEYS[6] outbox: sorted set, score the sequence, members the events' JSON
+//	KEYS[7] the outbox sequence counter
+//	KEYS[8 .. 7+nOld]           index sets to remove the id from
+//	KEYS[8+nOld .. 7+nOld+nNew] index sets to add the id to
 //	ARGV[1] op: "c" create, "u" update, "d" delete
 //	ARGV[2] block id
 //	ARGV[3] the JSON the writer read (u and d): the write happens only if
@@ -90,6 +92,8 @@ return #old
 //	        another block holds and records it; a delete releases it
 //	ARGV[10] the pub/sub channel of sanctions: a create or update publishes
 //	        the block id there (the change feed other instances apply)
+//	ARGV[11] a JSON array of outbox events to write with the change ("" for
+//	        none); each gets the next sequence as its 20-digit ID
 //
 // It returns "ok", "exists" (create of a taken id), "cause:<id>" (create
 // with a cause block <id> already holds), "missing" (update of a
@@ -117,7 +121,7 @@ else
   if cur ~= ARGV[3] then return 'stale' end
 end
 for i = 1, nOld do
-  redis.call('ZREM', KEYS[5 + i], id)
+  redis.call('ZREM', KEYS[7 + i], id)
 end
 if op == 'd' then
   if ARGV[9] ~= '' then redis.call('HDEL', KEYS[5], ARGV[9]) end
@@ -127,12 +131,19 @@ else
   redis.call('HSET', KEYS[1], id, ARGV[4])
   redis.call('ZADD', KEYS[2], 0, id)
   for i = 1, nNew do
-    redis.call('ZADD', KEYS[5 + nOld + i], 0, id)
+    redis.call('ZADD', KEYS[7 + nOld + i], 0, id)
   end
 end
 if ARGV[7] == '1' then
   local v = redis.call('INCR', KEYS[3])
   redis.call('PUBLISH', ARGV[8], v)
+end
+if ARGV[11] ~= '' then
+  for _, ev in ipairs(cjson.decode(ARGV[11])) do
+    local n = redis.call('INCR', KEYS[7])
+    ev['ID'] = string.format('%020d', n)
+    redis.call('ZADD', KEYS[6], n, cjson.encode(ev))
+  end
 end
 if op ~= 'd' then
   redis.call('PUBLISH', ARGV[10], id)

@@ -248,6 +248,8 @@ func (k keys) blocksByKind(kind contextstore.BlockKind) string {
 func (k keys) blockClaim(token string) string { return k.prefix + "{blocks}:claim:" + token }
 func (k keys) blockCauses() string            { return k.prefix + "{blocks}:causes" }
 func (k keys) sanctionsChannel() string       { return k.prefix + "sanctions" }
+func (k keys) outbox() string                 { return k.prefix + "{blocks}:outbox" }
+func (k keys) outboxSeq() string              { return k.prefix + "{blocks}:outboxseq" }
 func (k keys) bansChannel() string            { return k.prefix + "bans" }
 
 func (k keys) auditLog() string               { return k.prefix + "{audit}:log" }

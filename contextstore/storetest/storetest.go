@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore func(t *testing.T) contextstore.Store) {
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore) })
 	t.Run("BlockQueries", func(t *testing.T) { testBlockQueries(t, newStore) })
 	t.Run("BansVersion", func(t *testing.T) { testBansVersion(t, newStore) })
+	t.Run("Outbox", func(t *testing.T) { testOutbox(t, newStore) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStore) })
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, newStore) })
