@@ -47,6 +47,8 @@ func (s *Service) Renew(ctx context.Context, id string, p Period, actor, notes s
 		return nil, err
 	}
 	var prev *time.Time
+	var details map[string]string
+	var ev events.Event
 	b, now, err := s.modify(ctx, id, "renewing", true, func(b *contextstore.Block, now time.Time) error {
 		switch {
 		case b.Purged:
@@ -57,19 +59,21 @@ func (s *Service) Renew(ctx context.Context, id string, p Period, actor, notes s
 		prev = b.Until
 		b.Until = p.Until(now)
 		appendNote(b, now, "renewed", actor, notes)
+		details = map[string]string{
+			"previous_until": untilText(prev),
+			"until":          untilText(b.Until),
+			"period":         p.String(),
+		}
+		ev = event(events.BlockRenewed, now, actor, b, "", details)
+		toOutbox(b, ev)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.log.Info("block renewed", zap.String("block", b.ID), zap.String("until", untilText(b.Until)), zap.String("actor", actor))
-	details := map[string]string{
-		"previous_until": untilText(prev),
-		"until":          untilText(b.Until),
-		"period":         p.String(),
-	}
 	err = errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionRenew, actor, b, details))
-	s.publish(ctx, events.BlockRenewed, now, actor, b, "", details)
+	s.publish(ctx, ev)
 	return b, err
 }
 
@@ -107,6 +111,8 @@ func (s *Service) Edit(ctx context.Context, id string, e Edit, actor string) (*c
 		return nil, err
 	}
 	var changed []string
+	var details map[string]string
+	var ev events.Event
 	b, now, err := s.modify(ctx, id, "editing", true, func(b *contextstore.Block, now time.Time) error {
 		changed = changed[:0]
 		if b.Purged {
@@ -143,24 +149,26 @@ func (s *Service) Edit(ctx context.Context, id string, e Edit, actor string) (*c
 			b.Until = nil
 			changed = append(changed, "until")
 		}
+		details = map[string]string{"changed": strings.Join(changed, ",")}
+		if e.ReasonCategory != nil {
+			details["category"] = b.ReasonCategory
+		}
+		if e.Channels != nil {
+			details["channels"] = channelsText(b.Channels)
+		}
+		if e.Until != nil || e.Permanent {
+			details["until"] = untilText(b.Until)
+		}
+		ev = event(events.BlockEdited, now, actor, b, "", details)
+		toOutbox(b, ev)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.log.Info("block edited", zap.String("block", b.ID), zap.Strings("changed", changed), zap.String("actor", actor))
-	details := map[string]string{"changed": strings.Join(changed, ",")}
-	if e.ReasonCategory != nil {
-		details["category"] = b.ReasonCategory
-	}
-	if e.Channels != nil {
-		details["channels"] = channelsText(b.Channels)
-	}
-	if e.Until != nil || e.Permanent {
-		details["until"] = untilText(b.Until)
-	}
 	err = errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionEdit, actor, b, details))
-	s.publish(ctx, events.BlockEdited, now, actor, b, "", details)
+	s.publish(ctx, ev)
 	return b, err
 }
 
@@ -182,25 +190,19 @@ func (s *Service) Lift(ctx context.Context, id, actor, notes string) (*contextst
 	if err := pr.err(); err != nil {
 		return nil, err
 	}
-	b, now, err := s.lift(ctx, id, actor, notes)
+	b, now, ev, err := s.lift(ctx, id, actor, notes, nil)
 	if err != nil {
 		return nil, err
 	}
 	err = errors.Join(s.afterChange(ctx, b, now), s.audit(ctx, now, ActionLift, actor, b, nil))
-	s.publishLift(ctx, now, actor, b, nil)
+	s.publish(ctx, ev)
 	return b, err
 }
 
-// publishLift publishes block.lifted, or ban.lifted for an IP or range ban.
-func (s *Service) publishLift(ctx context.Context, now time.Time, actor string, b *contextstore.Block, details map[string]string) {
-	typ := events.BlockLifted
-	if isBan(b.Kind) {
-		typ = events.BanLifted
-	}
-	s.publish(ctx, typ, now, actor, b, "", details)
-}
-
-func (s *Service) lift(ctx context.Context, id, actor, notes string) (*contextstore.Block, time.Time, error) {
+// lift ends block id now, writing block.lifted (ban.lifted for an IP or
+// range ban) with details to the outbox in the same write.
+func (s *Service) lift(ctx context.Context, id, actor, notes string, details map[string]string) (*contextstore.Block, time.Time, events.Event, error) {
+	var ev events.Event
 	b, now, err := s.modify(ctx, id, "lifting", true, func(b *contextstore.Block, now time.Time) error {
 		if end, ended := b.EndedAt(now); ended {
 			how := "expired"
@@ -210,12 +212,18 @@ func (s *Service) lift(ctx context.Context, id, actor, notes string) (*contextst
 			return fmt.Errorf("%w: it %s at %s", ErrNotActive, how, end.UTC().Format(time.RFC3339))
 		}
 		b.LiftedAt, b.LiftedBy, b.LiftNotes = &now, actor, notes
+		typ := events.BlockLifted
+		if isBan(b.Kind) {
+			typ = events.BanLifted
+		}
+		ev = event(typ, now, actor, b, "", details)
+		toOutbox(b, ev)
 		return nil
 	})
 	if err == nil {
 		s.log.Info("block lifted", zap.String("block", b.ID), zap.String("kind", string(b.Kind)), zap.String("actor", actor))
 	}
-	return b, now, err
+	return b, now, ev, err
 }
 
 // UnblockUser is the portal's "Unblock user" button: it lifts every active
@@ -281,7 +289,8 @@ func (s *Service) liftAll(ctx context.Context, q contextstore.BlockQuery, actor,
 	lifted := 0
 	var errs []error
 	for _, b := range active {
-		lb, now, err := s.lift(ctx, b.ID, actor, notes)
+		details := map[string]string{"source": source}
+		lb, now, ev, err := s.lift(ctx, b.ID, actor, notes, details)
 		switch {
 		case errors.Is(err, ErrNotActive):
 			continue // ended meanwhile
@@ -290,9 +299,8 @@ func (s *Service) liftAll(ctx context.Context, q contextstore.BlockQuery, actor,
 			continue
 		}
 		lifted++
-		details := map[string]string{"source": source}
 		errs = append(errs, s.audit(ctx, now, ActionLift, actor, lb, details))
-		s.publishLift(ctx, now, actor, lb, details)
+		s.publish(ctx, ev)
 	}
 	return lifted, errs
 }
@@ -341,6 +349,7 @@ func (s *Service) modify(ctx context.Context, id, verb string, change bool, fn f
 			b.UpdatedAt = now
 		}
 		err = s.store.UpdateBlock(ctx, b)
+		b.Outbox = nil // written with the block, or not at all
 		if err == nil {
 			if change && isBan(b.Kind) {
 				s.writes.Add(1)

@@ -90,7 +90,25 @@ func (s *Service) Sanction(ctx context.Context, req NewBlock) (Outcome, error) {
 	if same != nil {
 		return Outcome{Block: same}, nil
 	}
-	if err := s.insert(ctx, b); err != nil {
+	details := map[string]string{
+		"until":    untilText(b.Until),
+		"period":   req.Period.String(),
+		"channels": channelsText(b.Channels),
+		"category": b.ReasonCategory,
+		"source":   sourceOf(req),
+	}
+	if b.Allow {
+		details["allow"] = "true"
+	}
+	typ := events.BlockCreated
+	if isBan(b.Kind) {
+		typ = events.BanCreated
+	}
+	var created events.Event
+	if err := s.insert(ctx, b, func(b *contextstore.Block) events.Event {
+		created = event(typ, now, b.CreatedBy, b, sourceOf(req), details)
+		return created
+	}); err != nil {
 		if ct, ok := errors.AsType[*contextstore.CauseTakenError](err); ok {
 			first, gerr := s.store.GetBlock(ctx, ct.ID)
 			if gerr != nil {
@@ -105,16 +123,6 @@ func (s *Service) Sanction(ctx context.Context, req NewBlock) (Outcome, error) {
 	s.log.Info("block created", zap.String("block", b.ID), zap.String("kind", string(b.Kind)),
 		zap.Bool("allow", b.Allow), zap.Strings("channels", b.Channels), zap.String("until", untilText(b.Until)),
 		zap.String("actor", b.CreatedBy), zap.String("source", sourceOf(req)))
-	details := map[string]string{
-		"until":    untilText(b.Until),
-		"period":   req.Period.String(),
-		"channels": channelsText(b.Channels),
-		"category": b.ReasonCategory,
-		"source":   sourceOf(req),
-	}
-	if b.Allow {
-		details["allow"] = "true"
-	}
 	var errs []error
 	if b.Kind == contextstore.KindUser && req.SaveToChatActivityData {
 		act, err := s.updateActivity(ctx, b.UserID, func(d *contextstore.ChatActivityData) bool {
@@ -135,11 +143,7 @@ func (s *Service) Sanction(ctx context.Context, req NewBlock) (Outcome, error) {
 		errs = append(errs, s.afterChange(ctx, b, now))
 	}
 	errs = append(errs, s.audit(ctx, now, ActionCreate, b.CreatedBy, b, details))
-	typ := events.BlockCreated
-	if isBan(b.Kind) {
-		typ = events.BanCreated
-	}
-	s.publish(ctx, typ, now, b.CreatedBy, b, sourceOf(req), details)
+	s.publish(ctx, created)
 	return out, errors.Join(errs...)
 }
 
@@ -171,10 +175,14 @@ func causeKey(cause string) string {
 
 // insert gives b an id and stores it, retrying with a new id on the
 // (astronomically unlikely) collision.
-func (s *Service) insert(ctx context.Context, b *contextstore.Block) error {
+func (s *Service) insert(ctx context.Context, b *contextstore.Block, ev func(b *contextstore.Block) events.Event) error {
 	for attempt := 0; ; attempt++ {
 		b.ID = s.ids.New(b.CreatedAt)
+		if ev != nil {
+			toOutbox(b, ev(b))
+		}
 		err := s.store.CreateBlock(ctx, b)
+		b.Outbox = nil
 		if err == nil {
 			if isBan(b.Kind) {
 				s.writes.Add(1)

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/events"
 )
 
 // purgePage is how many ended blocks Purge reads per store query.
@@ -95,11 +96,66 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-// Maintain is one round of Run: flush hit counts, then purge. Errors are
-// logged, not returned; it returns how many blocks were purged.
+// AnnounceExpiries writes block.expired (ban.expired for an IP or range
+// ban) for every block whose period ended by itself (not lifted) and
+// whose expiry was not announced yet, and returns how many it announced.
+// The event goes to the outbox in the same compare-and-swap write that
+// marks the block announced, so with several instances each expiry is
+// announced once: the instance that loses the swap finds it done.
+func (s *Service) AnnounceExpiries(ctx context.Context) (int, error) {
+	now := s.now()
+	q := contextstore.BlockQuery{Status: contextstore.StatusEnded, At: now, Limit: purgePage}
+	n := 0
+	var errs []error
+	for {
+		list, err := s.store.ListBlocks(ctx, q)
+		if err != nil {
+			return n, errors.Join(append(errs, err)...)
+		}
+		for _, b := range list {
+			if b.ExpiryAnnounced || b.LiftedAt != nil || b.Until == nil {
+				continue
+			}
+			var ev events.Event
+			_, _, err := s.modify(ctx, b.ID, "announcing the expiry of", false, func(b *contextstore.Block, at time.Time) error {
+				if b.ExpiryAnnounced || b.LiftedAt != nil || b.Until == nil || b.Until.After(at) {
+					return errNoChange // announced or changed meanwhile
+				}
+				b.ExpiryAnnounced = true
+				typ := events.BlockExpired
+				if isBan(b.Kind) {
+					typ = events.BanExpired
+				}
+				ev = event(typ, b.Until.UTC(), ActorSystem, b, "", map[string]string{"until": untilText(b.Until)})
+				toOutbox(b, ev)
+				return nil
+			})
+			switch {
+			case errors.Is(err, contextstore.ErrNotFound):
+			case err != nil:
+				errs = append(errs, err)
+			case ev.Type != "":
+				n++
+				s.publish(ctx, ev)
+			}
+		}
+		if len(list) < purgePage {
+			break
+		}
+		q.After = list[len(list)-1].ID
+	}
+	return n, errors.Join(errs...)
+}
+
+// Maintain is one round of Run: flush hit counts, announce expiries, then
+// purge. Errors are logged, not returned; it returns how many blocks were
+// purged.
 func (s *Service) Maintain(ctx context.Context) int {
 	if err := s.FlushHits(ctx); err != nil {
 		s.log.Warn("flushing ip ban hit counts failed", zap.Error(err))
+	}
+	if n, err := s.AnnounceExpiries(ctx); err != nil {
+		s.log.Warn("announcing expired blocks failed", zap.Int("announced", n), zap.Error(err))
 	}
 	n, err := s.Purge(ctx)
 	if err != nil {

@@ -2,6 +2,7 @@ package blocking
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -231,16 +232,29 @@ func (s *Service) audit(ctx context.Context, now time.Time, action, actor string
 	return nil
 }
 
-// publish hands the domain event of a stored change to the publisher; a
-// failure is logged (the change is stored and audited either way).
-func (s *Service) publish(ctx context.Context, typ string, now time.Time, actor string, b *contextstore.Block, source string, details map[string]string) {
+// event is the domain event of a change of b.
+func event(typ string, now time.Time, actor string, b *contextstore.Block, source string, details map[string]string) events.Event {
 	e := events.Event{Type: typ, At: now, Actor: actor, BlockID: b.ID, Kind: string(b.Kind),
 		ConversationID: b.ConversationID, Source: source, Details: map[string]string{}}
 	for k, v := range details {
 		e.Details[k] = v
 	}
+	return e
+}
+
+// toOutbox sets b's outbox to e, so that the store writes e in the same
+// atomic step as b (the transactional outbox).
+func toOutbox(b *contextstore.Block, e events.Event) {
+	data, _ := json.Marshal(e) // strings and a time: cannot fail
+	b.Outbox = []contextstore.OutboxEvent{{Type: e.Type, At: e.At, Subject: e.BlockID, Data: data}}
+}
+
+// publish hands the domain event of a stored change (already in the
+// store's outbox) to the in-process publisher, for live use; a failure is
+// logged (the change and its outbox event are stored either way).
+func (s *Service) publish(ctx context.Context, e events.Event) {
 	if err := s.events.Publish(ctx, e); err != nil {
-		s.log.Error("domain event lost", zap.String("type", typ), zap.String("block", b.ID), zap.Error(err))
+		s.log.Error("domain event not published", zap.String("type", e.Type), zap.String("block", e.BlockID), zap.Error(err))
 	}
 }
 

@@ -11,8 +11,12 @@
 // IP address — so they may leave staff paths (a webhook, a notification)
 // without leaking what the visitor must not see.
 //
-// Publishers are called after the change is stored. A durable outbox (the
-// notifications issue) implements Publisher in the same transaction as the
-// change; until then the default publisher is Discard, and tests use
-// Recorder.
+// Every block event is also written to the store's transactional outbox
+// (contextstore.Outbox) in the same atomic step as the change, so no event
+// is lost when the process dies right after a change and none exists for
+// a change that did not happen; deliverers (internal/webhooks) read it in
+// order. Expiries are announced once (block.expired, ban.expired), by the
+// maintenance round of whichever instance marks the block first. The
+// Publisher is the in-process copy, for live use (the sanctions queue,
+// notifications); the default is Discard, and tests use Recorder.
 package events

@@ -13,6 +13,10 @@ const (
 	BlockRenewed = "block.renewed"
 	BlockEdited  = "block.edited"
 	BlockLifted  = "block.lifted"
+	// BlockExpired and BanExpired say that a block's period ended by
+	// itself (announced once, by whichever instance marks it first).
+	BlockExpired = "block.expired"
+	BanExpired   = "ban.expired"
 	// BanCreated and BanLifted are the IP and range forms of BlockCreated
 	// and BlockLifted (renewals and edits of bans are block.renewed and
 	// block.edited).
