@@ -54,7 +54,8 @@ func TestHelperProcess(t *testing.T) {
 					c := &contextstore.Conversation{ID: id, Vars: map[string]any{"i": float64(i)}, UpdatedAt: t0}
 					err, line = s.PutConversation(ctx, c), "conv "+id
 				} else {
-					b := &contextstore.Block{ID: id, Kind: contextstore.KindUser, UserID: "u" + id, CreatedAt: t0}
+					b := &contextstore.Block{ID: id, Kind: contextstore.KindUser, UserID: "u" + id, CreatedAt: t0,
+						Outbox: []contextstore.OutboxEvent{{Type: "block.created", At: t0, Subject: id, Data: []byte(`{}`)}}}
 					err, line = s.CreateBlock(ctx, b), "block "+id
 				}
 				if err != nil {
@@ -153,5 +154,23 @@ func TestDurabilityAcrossKill(t *testing.T) {
 			t.Logf("ignoring child output %q", line)
 		}
 	}
-	t.Logf("%d acknowledged writes (%d conversations, %d blocks) all present after SIGKILL", len(acked), convs, blocks)
+	// The outbox: an event for every acknowledged block, and none for a
+	// block that is not there (each was written with its change).
+	events, err := s.ReadOutbox(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := map[string]bool{}
+	for _, e := range events {
+		subjects[e.Subject] = true
+		if _, err := s.GetBlock(ctx, e.Subject); err != nil {
+			t.Errorf("outbox event %s for block %s, which is not stored: %v", e.ID, e.Subject, err)
+		}
+	}
+	for _, line := range acked {
+		if kind, id, _ := strings.Cut(line, " "); kind == "block" && !subjects[id] {
+			t.Errorf("acknowledged block %s has no outbox event", id)
+		}
+	}
+	t.Logf("%d acknowledged writes (%d conversations, %d blocks) all present after SIGKILL, with %d outbox events", len(acked), convs, blocks, len(events))
 }
