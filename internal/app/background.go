@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/contextstore/bolt"
 	redisstore "github.com/chatflow/chatflow/contextstore/redis"
 )
@@ -221,6 +222,13 @@ func (a *App) sanctionLoop(ctx context.Context, log *zap.Logger, s sanctionSubsc
 				log.Warn("loading an announced sanction", zap.String("block", id), zap.Error(err))
 			}
 			continue
+		}
+		if k := v.Block.Kind; k == contextstore.KindIP || k == contextstore.KindRange {
+			// The decision must see the ban: the ban table may not have
+			// followed the ban channel yet.
+			if err := a.Blocking.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refreshing the ip ban table for an announced ban", zap.String("block", id), zap.Error(err))
+			}
 		}
 		_ = a.Sanctions.Apply(ctx, v.Block) // logs its failures
 	}
