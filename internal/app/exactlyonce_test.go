@@ -255,3 +255,40 @@ func waitSubscribed(t *testing.T, c redis.UniversalClient, channel string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestTwoInstancesRangeBanFeed: a range ban recorded on A (whose pipeline
+// never applies it, as if A stopped right after the write) ends the chat
+// from that range that an agent holds on B: B's feed applies it.
+func TestTwoInstancesRangeBanFeed(t *testing.T) {
+	for name, addrs := range redisDeployments(t) {
+		t.Run(name, func(t *testing.T) {
+			p := newTwoInstances(t, instanceOptions{addrs: addrs})
+			ctx := t.Context()
+			wantQueued(t, p.B, askForAgent(t, p.B, "b-1", "k1", visitor{ip: "203.0.113.80"}))
+			if _, err := p.B.Desk.Take(ctx, "support", "bob@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			stop := runBackground(t, p.B, app.BackgroundOptions{})
+			defer stop()
+			waitSubscribed(t, p.storeB.Client(), p.prefix+"sanctions")
+			if _, err := p.A.Blocking.Sanction(ctx, blocking.NewBlock{Range: "203.0.113.0/24", Period: blocking.Period{Minutes: 60},
+				ReasonCategory: blocking.CategorySpam, Actor: "ada@example.com"}); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				c, err := p.B.Store.GetConversation(ctx, "b-1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !c.Helpdesk.AgentConnected && c.Info.Blocked && len(c.Sanctions) == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("B's chat from the banned range still runs: %+v %+v", c.Helpdesk, c.Info)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
