@@ -48,7 +48,7 @@ func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string,
 	if ban {
 		banArg = "1"
 	}
-	return blockWriteScript.Run(ctx, s.rdb, keys,
+	return s.runDurable(ctx, blockWriteScript, true, keys,
 		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel(), cause).Text()
 }
 
