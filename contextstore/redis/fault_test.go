@@ -495,14 +495,14 @@ func TestClusterFailover(t *testing.T) {
 	raw := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	defer raw.Close()
 	waitFor(t, "a healthy cluster (3 masters with a replica in sync each)", 30*time.Second, func() bool {
-		n := 0
+		var n atomic.Int32 // ForEachSlave calls concurrently
 		_ = raw.ForEachSlave(ctx, func(ctx context.Context, c *redis.Client) error {
 			if r, up := role(ctx, c.Options().Addr); r == "slave" && up {
-				n++
+				n.Add(1)
 			}
 			return nil
 		})
-		return n >= 3
+		return n.Load() >= 3
 	})
 	master := func(key string) string {
 		c, err := raw.MasterForKey(ctx, key)
