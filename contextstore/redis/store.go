@@ -203,6 +203,11 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		client = redis.NewFailoverClient(uo.Failover())
 	case cluster:
 		co := uo.Cluster()
+		// One dial attempt per node: go-redis's default (5 attempts,
+		// 100 ms apart) holds a command on a dead master for 0.4 s
+		// before its retry can go to the promoted replica; the retries
+		// of the command itself (MaxRedirects) cover a refused dial.
+		co.DialerRetries = 1
 		co.ClusterStateReloadInterval = cfg.RefreshInterval
 		if co.ClusterStateReloadInterval == 0 {
 			co.ClusterStateReloadInterval = DefaultRefreshInterval
