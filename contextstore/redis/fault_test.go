@@ -337,12 +337,11 @@ func connect(t *testing.T, cfg redisstore.Config, name string) *redisstore.Store
 
 // scenario is what differs between the Cluster and the Sentinel runs.
 type scenario struct {
-	cfg       redisstore.Config
-	victim    node   // the master to kill
-	replica   string // its replica, which is promoted
-	onVictim  func(conv string) bool
-	publisher redis.UniversalClient // publishes test versions on the ban channel
-	healed    func() bool           // the killed node is back as a replica in sync
+	cfg      redisstore.Config
+	victim   node   // the master to kill
+	replica  string // its replica, which is promoted
+	onVictim func(conv string) bool
+	healed   func() bool // the killed node is back as a replica in sync
 	// restartArgs are added to the killed node's command line when it is
 	// started again.
 	restartArgs []string
@@ -390,13 +389,16 @@ func runFailover(t *testing.T, sc scenario, prefix string, convs []string) {
 	t.Logf("%s promoted %s after the kill", sc.replica, promoted.Sub(killed).Round(10*time.Millisecond))
 
 	// Versions published from now on must reach the (resubscribed) ban
-	// subscription.
+	// subscription. They are published on the promoted replica, which is
+	// up by now (a Cluster forwards a PUBLISH to every node).
+	pub := redis.NewClient(&redis.Options{Addr: sc.replica})
+	defer pub.Close()
 	firstBan := int64(1_000_000 + time.Now().UnixMilli()%1_000_000)
 	pubDone := make(chan struct{})
 	go func() {
 		defer close(pubDone)
 		for v := firstBan; time.Since(promoted) < recoveryBound+time.Second; v++ {
-			_ = sc.publisher.Publish(ctx, prefix+"bans", v).Err()
+			_ = pub.Publish(ctx, prefix+"bans", v).Err()
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
@@ -554,11 +556,10 @@ func TestClusterFailover(t *testing.T) {
 	t.Logf("killing %s (replica %s); conversations on it: %v", victim, replica, onVictim)
 	n := inspect(t, victim)
 	runFailover(t, scenario{
-		cfg:       redisstore.Config{Addrs: addrs},
-		victim:    n,
-		replica:   replica,
-		onVictim:  func(c string) bool { return onVictim[c] },
-		publisher: raw,
+		cfg:      redisstore.Config{Addrs: addrs},
+		victim:   n,
+		replica:  replica,
+		onVictim: func(c string) bool { return onVictim[c] },
 		healed: func() bool {
 			r, up := role(ctx, victim)
 			return r == "slave" && up
@@ -613,8 +614,6 @@ func TestSentinelFailover(t *testing.T) {
 	})
 	prefix := faultPrefix()
 	t.Cleanup(func() { deleteKeys(t, []string{replica}, prefix) })
-	pub := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: name, SentinelAddrs: sentinels})
-	defer pub.Close()
 	t.Logf("killing %s (replica %s)", master, replica)
 	victim := master
 	runFailover(t, scenario{
@@ -626,7 +625,6 @@ func TestSentinelFailover(t *testing.T) {
 		// of the new one (the Sentinels would convert it too, but only
 		// after many seconds, serving stale data meanwhile).
 		restartArgs: append([]string{"--replicaof"}, strings.Split(replica, ":")...),
-		publisher:   pub,
 		healed: func() bool {
 			r, up := role(ctx, victim)
 			return r == "slave" && up
