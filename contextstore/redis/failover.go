@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -424,19 +425,21 @@ func (s *Store) Health(ctx context.Context) contextstore.Health {
 
 	var mu sync.Mutex
 	var answers []answer
-	var slots []redis.ClusterSlot
+	var shards []redis.ClusterShard
 	err := s.cluster.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
 		a := ask(ctx, c, c.Options().Addr)
-		var sl []redis.ClusterSlot
+		var sh []redis.ClusterShard
 		if a.err == nil {
+			// For the slot ranges in the report only (Redis 7+; without
+			// them a shard is named by its master's address).
 			sctx, cancel := context.WithTimeout(ctx, healthNodeTimeout)
-			sl, _ = c.ClusterSlots(sctx).Result()
+			sh, _ = c.ClusterShards(sctx).Result()
 			cancel()
 		}
 		mu.Lock()
 		answers = append(answers, a)
-		if slots == nil {
-			slots = sl
+		if shards == nil {
+			shards = sh
 		}
 		mu.Unlock()
 		return nil
@@ -449,7 +452,7 @@ func (s *Store) Health(ctx context.Context) contextstore.Health {
 	down := 0
 	for _, a := range answers {
 		name := a.addr
-		if r := slotRanges(slots, a.addr); r != "" {
+		if r := slotRanges(shards, a.addr); r != "" {
 			name += " slots " + r
 		}
 		switch {
@@ -472,12 +475,21 @@ func (s *Store) Health(ctx context.Context) contextstore.Health {
 	return h
 }
 
-// slotRanges formats the slot ranges that slots gives to master addr.
-func slotRanges(slots []redis.ClusterSlot, addr string) string {
+// slotRanges formats the slot ranges of the shard whose master is addr.
+func slotRanges(shards []redis.ClusterShard, addr string) string {
 	var out []string
-	for _, sl := range slots {
-		if len(sl.Nodes) > 0 && sl.Nodes[0].Addr == addr {
-			out = append(out, fmt.Sprintf("%d-%d", sl.Start, sl.End))
+	for _, sh := range shards {
+		for _, n := range sh.Nodes {
+			host := n.Endpoint
+			if host == "" {
+				host = n.IP
+			}
+			if n.Role != "master" || net.JoinHostPort(host, strconv.FormatInt(n.Port, 10)) != addr {
+				continue
+			}
+			for _, r := range sh.Slots {
+				out = append(out, fmt.Sprintf("%d-%d", r.Start, r.End))
+			}
 		}
 	}
 	return strings.Join(out, ",")
