@@ -415,7 +415,6 @@ func (s *Store) Health(ctx context.Context) contextstore.Health {
 		a := ask(ctx, s.rdb, "")
 		switch {
 		case a.err != nil:
-			s.faults.failure(a.err)
 			return contextstore.Health{Status: contextstore.HealthDown, Reason: "redis does not answer: " + a.err.Error()}
 		case a.n < need:
 			return contextstore.Health{Status: contextstore.HealthDegraded, Reason: replicaReason(a.n)}
@@ -445,7 +444,7 @@ func (s *Store) Health(ctx context.Context) contextstore.Health {
 		return nil
 	})
 	if err != nil && len(answers) == 0 {
-		s.faults.failure(err)
+		s.faults.refresh("health: no node answers")
 		return contextstore.Health{Status: contextstore.HealthDown, Reason: "no cluster node answers: " + err.Error()}
 	}
 	h := contextstore.Health{Status: contextstore.HealthOK}

@@ -180,7 +180,9 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 	if waitTimeout <= 0 {
 		waitTimeout = DefaultWaitTimeout
 	}
-	if cfg.WaitReplicas > 0 && waitTimeout >= readTimeout {
+	// A negative read timeout means none (go-redis): any wait fits.
+	tooLong := readTimeout > 0 && waitTimeout >= readTimeout
+	if cfg.WaitReplicas > 0 && tooLong {
 		return nil, fmt.Errorf("redis: the wait timeout %s must be shorter than the read timeout %s", waitTimeout, readTimeout)
 	}
 	uo := &redis.UniversalOptions{
@@ -243,7 +245,7 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("redis: counting the replicas: %w: %w", contextstore.ErrUnavailable, err)
 		}
 		if n > 0 {
-			if waitTimeout >= readTimeout {
+			if tooLong {
 				_ = client.Close()
 				return nil, fmt.Errorf("redis: the wait timeout %s must be shorter than the read timeout %s", waitTimeout, readTimeout)
 			}
