@@ -13,8 +13,11 @@ var (
 	ErrVersionConflict = errors.New("version conflict")
 	// ErrAlreadyExists means a create found a record with the same key.
 	ErrAlreadyExists = errors.New("already exists")
-	// ErrUnavailable means the backend could not be reached; the operation
-	// did not take effect and may be retried.
+	// ErrUnavailable means the backend could not be reached, or could not
+	// confirm a write (a timeout after sending it, a write the replicas did
+	// not confirm); the operation did not take effect or its outcome is
+	// unknown, and it may be retried (writes are versioned or keyed by
+	// their cause, so a retry does not apply them twice).
 	ErrUnavailable = errors.New("store unavailable")
 )
 

@@ -71,7 +71,7 @@ return redis.call('HGET', KEYS[1], id)
 `)
 
 func (s *Store) writeAccount(ctx context.Context, op, id, oldJSON, newJSON, oldHash, newHash string) (string, error) {
-	return accountWriteScript.Run(ctx, s.rdb,
+	return s.runDurable(ctx, accountWriteScript, true,
 		[]string{s.keys.accountData(), s.keys.accountIDs(), s.keys.accountTokens(), s.keys.accountClaim(rand.Text())},
 		op, id, oldJSON, newJSON, oldHash, newHash).Text()
 }

@@ -51,7 +51,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *contextstore.AuditEvent) err
 	if e.BlockID != "" {
 		keys = append(keys, s.keys.auditByBlock(e.BlockID))
 	}
-	assigned, err := auditAppendScript.Run(ctx, s.rdb, keys, escapeID(e.ID), data).Text()
+	assigned, err := s.runDurable(ctx, auditAppendScript, true, keys, escapeID(e.ID), data).Text()
 	if err != nil {
 		return s.fail("redis: appending audit event", err)
 	}

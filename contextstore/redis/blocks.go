@@ -57,7 +57,7 @@ func (s *Store) writeBlock(ctx context.Context, op, id, oldJSON, newJSON string,
 		}
 		events = string(b)
 	}
-	return blockWriteScript.Run(ctx, s.rdb, keys,
+	return s.runDurable(ctx, blockWriteScript, true, keys,
 		op, id, oldJSON, newJSON, len(oldIdx), len(newIdx), banArg, s.keys.bansChannel(), cause, s.keys.sanctionsChannel(), events).Text()
 }
 

@@ -84,19 +84,32 @@ func (s *Store) PutConversation(ctx context.Context, c *contextstore.Conversatio
 	idxKeys := []string{s.keys.convIDs(), s.keys.convExp()}
 	idxArgs := []any{c.ID, deadline, cutoff, pruneBatch}
 
-	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		casScript.EvalSha(ctx, p, casKeys, casArgs...)
-		convIndexScript.EvalSha(ctx, p, idxKeys, idxArgs...)
-		return nil
-	})
-	cas, idx := cmds[0].(*redis.Cmd), cmds[1].(*redis.Cmd)
-	// A server that has not cached a script yet (first use, restart,
-	// failover) did not run it; EVAL runs and caches it.
-	if isNoScript(cas.Err()) {
-		cas = casScript.Eval(ctx, s.rdb, casKeys, casArgs...)
-	}
-	if isNoScript(idx.Err()) {
-		idx = convIndexScript.Eval(ctx, s.rdb, idxKeys, idxArgs...)
+	var cas, idx *redis.Cmd
+	if s.dur.Turns && s.dur.Replicas > 0 {
+		// The save waits for replicas on its own connection (see
+		// runDurable); the index update runs alongside it.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			idx = convIndexScript.Run(ctx, s.rdb, idxKeys, idxArgs...)
+		}()
+		cas = s.runDurable(ctx, casScript, true, casKeys, casArgs...)
+		<-done
+	} else {
+		cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			casScript.EvalSha(ctx, p, casKeys, casArgs...)
+			convIndexScript.EvalSha(ctx, p, idxKeys, idxArgs...)
+			return nil
+		})
+		cas, idx = cmds[0].(*redis.Cmd), cmds[1].(*redis.Cmd)
+		// A server that has not cached a script yet (first use, restart,
+		// failover) did not run it; EVAL runs and caches it.
+		if isNoScript(cas.Err()) {
+			cas = casScript.Eval(ctx, s.rdb, casKeys, casArgs...)
+		}
+		if isNoScript(idx.Err()) {
+			idx = convIndexScript.Eval(ctx, s.rdb, idxKeys, idxArgs...)
+		}
 	}
 	nv, err := cas.Int64()
 	if err != nil {
@@ -213,7 +226,7 @@ func (s *Store) PutActivity(ctx context.Context, d *contextstore.ChatActivityDat
 	if err != nil {
 		return fmt.Errorf("redis: encoding activity of user %q: %w", d.UserID, err)
 	}
-	nv, err := casScript.Run(ctx, s.rdb, []string{s.keys.activity(d.UserID)}, d.Version, data, 0, rand.Text()).Int64()
+	nv, err := s.runDurable(ctx, casScript, s.dur.Turns, []string{s.keys.activity(d.UserID)}, d.Version, data, 0, rand.Text()).Int64()
 	if err != nil {
 		return s.fail(fmt.Sprintf("redis: putting activity of user %q", d.UserID), err)
 	}

@@ -116,12 +116,43 @@
 // while a subscriber is away. The counter (BansVersion) stays the source
 // of truth: an instance may also poll it.
 //
+// # Failover
+//
+// Connect builds the go-redis client itself, to set what a failover needs.
+// On a Cluster, every node client has a hook (nodeHook) that reloads the
+// slot map at once, at most every 100 ms, when a command fails because its
+// node does not answer or the cluster is reconfiguring (go-redis reloads
+// only on MOVED, ASK and READONLY, which a dead node never sends), and the
+// map is refreshed every Config.RefreshInterval under traffic; so the
+// retries go-redis makes reach the promoted replica as soon as the cluster
+// has promoted it. With Sentinel, go-redis's FailoverClient follows
+// +switch-master. SubscribeBans reloads the slot map on failure and
+// resubscribes on a live node.
+//
+// Writes of blocks, bans, lifts, accounts and audit events are durable
+// when Options.Durability.Replicas > 0 (Connect's default when every
+// master has a replica): the write script and WAIT go in one pipeline on
+// the connection of the key's master, and a write the replicas did not
+// confirm fails with a NotReplicatedError wrapped with
+// contextstore.ErrUnavailable. Conversation and activity saves wait only
+// with Durability.Turns: by default a turn acknowledged just before its
+// master dies can be lost (replication is asynchronous; the window is the
+// time the replication stream takes to leave the master), and in return a
+// failed-over shard serves turns as soon as its replica is promoted, while
+// durable writes fail until the new master has a replica again.
+//
+// Health reports the state of each master (INFO replication, asked of all
+// at once): down, degraded (a shard down, or short of the replicas durable
+// writes need) or ok. Stats counts the failures by kind and the outages
+// that ended (a success at least a second after the last failure).
+//
 // # Errors
 //
 // redis.Nil becomes contextstore.ErrNotFound. When Redis cannot be reached
 // (network errors, timeouts, a closed client, LOADING, READONLY,
-// CLUSTERDOWN, TRYAGAIN, ...) the error wraps contextstore.ErrUnavailable
-// and the cause, so callers can retry. Every write is a single script or
+// CLUSTERDOWN, TRYAGAIN, ..., a durable write not confirmed by the
+// replicas) the error wraps contextstore.ErrUnavailable and the cause, so
+// callers can retry. Every write is a single script or
 // MULTI, so a failure never leaves a partial write. As with any remote
 // store, a timeout after a write was sent leaves its outcome unknown; the
 // versions make a retry safe (it fails with ErrVersionConflict if the first

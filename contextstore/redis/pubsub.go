@@ -13,8 +13,15 @@ import (
 )
 
 // pubsubIdle is how long SubscribeBans waits for a message before it pings
-// the connection, so that a silently dead connection is noticed.
-const pubsubIdle = 30 * time.Second
+// the connection; a connection that has not answered the ping by the next
+// idle period is taken for dead (its node may have vanished without
+// closing it) and the subscription is made again, on a live node.
+const pubsubIdle = 3 * time.Second
+
+// pubsubMaxBackoff caps the pause between attempts to resubscribe, so
+// that the subscription follows a failover within this much of the
+// promotion.
+const pubsubMaxBackoff = 500 * time.Millisecond
 
 // SubscribeBans listens for ban changes made by any instance sharing this
 // Redis and key prefix. Every write of an IP or range block increments the
@@ -37,35 +44,71 @@ const pubsubIdle = 30 * time.Second
 // with the version of the table it holds. Versions are not otherwise
 // filtered (a version lower than the last one is delivered: the bans
 // version key may have been lost). The subscription reconnects by itself
-// after errors.
+// after errors: a failure also reloads a Cluster's slot map, and a
+// connection that does not answer a ping within pubsubIdle is replaced,
+// so after a failover it resubscribes on a live node within
+// pubsubMaxBackoff of the promotion being visible.
 //
 // The returned stop function (safe to call more than once) ends the
 // subscription and closes the channel; cancelling ctx does the same.
 func (s *Store) SubscribeBans(ctx context.Context) (<-chan int64, func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	ps := s.rdb.Subscribe(ctx, s.keys.bansChannel())
+	sub := &subscription{ps: s.rdb.Subscribe(ctx, s.keys.bansChannel())}
 	out := make(chan int64, 1)
 	done := make(chan struct{})
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
 			cancel()
-			_ = ps.Close() // unblocks a pending Receive
+			sub.close() // unblocks a pending Receive
 		})
 		<-done
 	}
-	stopOnCancel := context.AfterFunc(ctx, func() { once.Do(func() { _ = ps.Close() }) })
+	stopOnCancel := context.AfterFunc(ctx, func() { once.Do(sub.close) })
 	go func() {
 		defer close(done)
 		defer close(out)
 		defer stopOnCancel()
-		s.receiveBans(ctx, ps, out)
+		s.receiveBans(ctx, sub, out)
 	}()
 	return out, stop
 }
 
+// subscription is the current PubSub of SubscribeBans, which the receive
+// loop replaces when its connection is dead.
+type subscription struct {
+	mu     sync.Mutex
+	ps     *redis.PubSub
+	closed bool
+}
+
+func (s *subscription) get() *redis.PubSub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ps
+}
+
+func (s *subscription) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	_ = s.ps.Close()
+}
+
+// renew replaces the PubSub with a new one made by subscribe, unless the
+// subscription was closed.
+func (s *subscription) renew(subscribe func() *redis.PubSub) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	_ = s.ps.Close()
+	s.ps = subscribe()
+}
+
 // receiveBans is the loop behind SubscribeBans.
-func (s *Store) receiveBans(ctx context.Context, ps *redis.PubSub, out chan int64) {
+func (s *Store) receiveBans(ctx context.Context, sub *subscription, out chan int64) {
 	log := s.log.With(zap.String("channel", s.keys.bansChannel()))
 	backoff := 50 * time.Millisecond
 	// last is the version most recently put in out; a repeat of it is
@@ -78,29 +121,45 @@ func (s *Store) receiveBans(ctx context.Context, ps *redis.PubSub, out chan int6
 		}
 		last, delivered = deliverLatest(out, v), true
 	}
+	pinged := false // a ping is unanswered
 	for ctx.Err() == nil {
+		ps := sub.get()
 		msg, err := ps.ReceiveTimeout(ctx, pubsubIdle)
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
+			if ctx.Err() != nil {
 				return
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
-				// Idle: check the connection; a failure shows up on the
-				// next receive, which reconnects.
-				_ = ps.Ping(ctx)
+				if !pinged {
+					// Idle: check the connection.
+					pinged = true
+					_ = ps.Ping(ctx)
+					continue
+				}
+				// The ping went unanswered: the node is gone without
+				// closing the connection. Subscribe again.
+				log.Warn("ban subscription does not answer; subscribing again")
+				s.faults.refresh("the ban subscription does not answer")
+				sub.renew(func() *redis.PubSub { return s.rdb.Subscribe(ctx, s.keys.bansChannel()) })
+				pinged = false
 				continue
 			}
+			if errors.Is(err, redis.ErrClosed) {
+				return
+			}
 			log.Warn("ban subscription failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
+			s.faults.refresh("the ban subscription failed")
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(backoff):
 			}
-			backoff = min(2*backoff, 5*time.Second)
+			backoff = min(2*backoff, pubsubMaxBackoff)
 			continue
 		}
 		backoff = 50 * time.Millisecond
+		pinged = false
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			// (Re)subscribed: messages may have been missed meanwhile.

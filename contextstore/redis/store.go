@@ -50,6 +50,9 @@ type Options struct {
 	// last save (every PutConversation refreshes it); default
 	// DefaultConversationTTL (7 days). A negative value disables expiry.
 	ConversationTTL time.Duration
+	// Durability says which writes wait for replicas; the zero value
+	// waits for none (Connect fills in Replicas, see Config.WaitReplicas).
+	Durability Durability
 }
 
 // Config says how Connect reaches Redis.
@@ -74,6 +77,19 @@ type Config struct {
 	// KeyPrefix, when set, overrides Options.KeyPrefix (default
 	// DefaultKeyPrefix).
 	KeyPrefix string
+	// RefreshInterval is how old a Cluster's slot map may grow before a
+	// command reloads it in the background; 0: DefaultRefreshInterval
+	// (2 s). Independently of it, a command that fails because a node
+	// does not answer reloads the map at once (at most every 100 ms), so
+	// that traffic follows a promoted replica as soon as the cluster has
+	// promoted it.
+	RefreshInterval time.Duration
+	// WaitReplicas sets Options.Durability.Replicas: 0 (the default) is
+	// automatic: 1 when, at Connect, every master has at least one online
+	// replica, else 0 (a single node, or a deployment without replicas,
+	// does not wait); a negative value never waits; n > 0 waits for n
+	// replicas.
+	WaitReplicas int
 	// Options configures the Store that Connect returns.
 	Options Options
 }
@@ -85,11 +101,14 @@ type Config struct {
 // timeout, closed client, cluster down, loading, read-only replica) wraps
 // contextstore.ErrUnavailable together with the cause.
 type Store struct {
-	rdb  redis.UniversalClient
-	log  *zap.Logger
-	now  func() time.Time
-	ttl  time.Duration
-	keys keys
+	rdb     redis.UniversalClient
+	cluster *redis.ClusterClient // rdb, when it is a Cluster client
+	log     *zap.Logger
+	now     func() time.Time
+	ttl     time.Duration
+	keys    keys
+	dur     Durability
+	faults  *faults
 }
 
 var _ contextstore.Store = (*Store)(nil)
@@ -109,13 +128,24 @@ func New(client redis.UniversalClient, o Options) *Store {
 	if o.ConversationTTL == 0 {
 		o.ConversationTTL = DefaultConversationTTL
 	}
-	return &Store{
+	if o.Durability.Timeout <= 0 {
+		o.Durability.Timeout = DefaultWaitTimeout
+	}
+	s := &Store{
 		rdb:  client,
 		log:  o.Logger.Named("redis"),
 		now:  o.Clock,
 		ttl:  o.ConversationTTL,
 		keys: keys{prefix: o.KeyPrefix},
+		dur:  o.Durability,
 	}
+	s.cluster, _ = client.(*redis.ClusterClient)
+	s.faults = &faults{log: s.log, now: time.Now, cluster: s.cluster}
+	if s.cluster != nil {
+		s.cluster.OnNewNode(func(node *redis.Client) { node.AddHook(nodeHook{s.faults}) })
+	}
+	client.AddHook(successHook{s.faults})
+	return s
 }
 
 // Connect builds a go-redis UniversalClient from cfg (one address:
@@ -135,7 +165,27 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 	if cluster && cfg.DB != 0 {
 		return nil, fmt.Errorf("redis: db %d requested, but a cluster (addresses %s) has only db 0", cfg.DB, strings.Join(cfg.Addrs, ","))
 	}
-	client := redis.NewUniversalClient(&redis.UniversalOptions{
+	if cfg.RefreshInterval < 0 {
+		return nil, fmt.Errorf("redis: refresh interval %s is negative", cfg.RefreshInterval)
+	}
+	o := cfg.Options
+	if cfg.KeyPrefix != "" {
+		o.KeyPrefix = cfg.KeyPrefix
+	}
+	readTimeout := cfg.ReadTimeout
+	if readTimeout == 0 {
+		readTimeout = 3 * time.Second // go-redis's default
+	}
+	waitTimeout := o.Durability.Timeout
+	if waitTimeout <= 0 {
+		waitTimeout = DefaultWaitTimeout
+	}
+	// A negative read timeout means none (go-redis): any wait fits.
+	tooLong := readTimeout > 0 && waitTimeout >= readTimeout
+	if cfg.WaitReplicas > 0 && tooLong {
+		return nil, fmt.Errorf("redis: the wait timeout %s must be shorter than the read timeout %s", waitTimeout, readTimeout)
+	}
+	uo := &redis.UniversalOptions{
 		Addrs:        cfg.Addrs,
 		MasterName:   cfg.MasterName,
 		Username:     cfg.Username,
@@ -145,10 +195,28 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		DialTimeout:  cfg.DialTimeout,
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout,
-	})
-	o := cfg.Options
-	if cfg.KeyPrefix != "" {
-		o.KeyPrefix = cfg.KeyPrefix
+	}
+	var client redis.UniversalClient
+	switch {
+	case cfg.MasterName != "":
+		// go-redis follows the Sentinels: it subscribes to +switch-master,
+		// drops the connections to the old master and asks the Sentinels
+		// for the master on every new connection.
+		client = redis.NewFailoverClient(uo.Failover())
+	case cluster:
+		co := uo.Cluster()
+		// One dial attempt per node: go-redis's default (5 attempts,
+		// 100 ms apart) holds a command on a dead master for 0.4 s
+		// before its retry can go to the promoted replica; the retries
+		// of the command itself (MaxRedirects) cover a refused dial.
+		co.DialerRetries = 1
+		co.ClusterStateReloadInterval = cfg.RefreshInterval
+		if co.ClusterStateReloadInterval == 0 {
+			co.ClusterStateReloadInterval = DefaultRefreshInterval
+		}
+		client = redis.NewClusterClient(co)
+	default:
+		client = redis.NewClient(uo.Simple())
 	}
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = client.Close()
@@ -162,6 +230,30 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		// Whatever the cause (even redis.Nil: Sentinel does not know the
 		// master), the store cannot be used: report it as unavailable.
 		return nil, fmt.Errorf("connecting to %s: %w: %w", what, contextstore.ErrUnavailable, err)
+	}
+	switch {
+	case cfg.WaitReplicas > 0:
+		o.Durability.Replicas = cfg.WaitReplicas
+	case cfg.WaitReplicas < 0:
+		o.Durability.Replicas = 0
+	default:
+		o.Durability.Replicas = 0
+		s := New(client, o)
+		n, err := s.minReplicas(ctx)
+		if err != nil {
+			_ = client.Close()
+			return nil, fmt.Errorf("redis: counting the replicas: %w: %w", contextstore.ErrUnavailable, err)
+		}
+		if n > 0 {
+			if tooLong {
+				_ = client.Close()
+				return nil, fmt.Errorf("redis: the wait timeout %s must be shorter than the read timeout %s", waitTimeout, readTimeout)
+			}
+			s.dur.Replicas = 1
+		}
+		s.log.Info("durability", zap.Int("wait_replicas", s.dur.Replicas), zap.Bool("wait_turns", s.dur.Turns && s.dur.Replicas > 0),
+			zap.String("why", map[bool]string{true: "every master has a replica", false: "a master has no replica"}[n > 0]))
+		return s, nil
 	}
 	return New(client, o), nil
 }
@@ -195,6 +287,7 @@ func (s *Store) fail(op string, err error) error {
 	case errors.Is(err, redis.Nil):
 		return fmt.Errorf("%s: %w", op, contextstore.ErrNotFound)
 	case unavailable(err):
+		s.faults.failure(err)
 		return fmt.Errorf("%s: %w: %w", op, contextstore.ErrUnavailable, err)
 	default:
 		return fmt.Errorf("%s: %w", op, err)

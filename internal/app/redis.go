@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,10 @@ import (
 //	  read_timeout: 3s
 //	  write_timeout: 3s
 //	  key_prefix: "chatflow:"
+//	  refresh_interval: 2s       # Cluster slot map refresh
+//	  wait_replicas: auto        # auto | none | a number
+//	  wait_timeout: 1s
+//	  wait_turns: false
 type RedisConfig struct {
 	// Addrs are host:port addresses. One address is a standalone server;
 	// several are the seed nodes of a Redis Cluster; with MasterName they
@@ -57,6 +62,23 @@ type RedisConfig struct {
 	// "chatflow:". Instances that share data must share the prefix; give
 	// each deployment sharing one Redis a prefix of its own.
 	KeyPrefix string `yaml:"key_prefix"`
+	// RefreshInterval is how old a Cluster's slot map may grow before it
+	// is reloaded; 0: 2s. A node that stops answering reloads it at once
+	// in any case.
+	RefreshInterval Duration `yaml:"refresh_interval"`
+	// WaitReplicas is how many replicas must confirm each write of a
+	// block, ban, lift, account or audit event before it is acknowledged:
+	// "auto" (the default, also when empty): 1 when every master has a
+	// replica at start-up, else none; "none": never wait; a number n >= 1:
+	// n replicas. An unconfirmed write fails (503), it is not acknowledged.
+	WaitReplicas string `yaml:"wait_replicas"`
+	// WaitTimeout bounds the wait for replicas; 0: 1s. It must be shorter
+	// than the read timeout.
+	WaitTimeout Duration `yaml:"wait_timeout"`
+	// WaitTurns makes conversation turns wait for the replicas too
+	// (default false: a turn acknowledged just before its master dies can
+	// be lost in a failover; see the README).
+	WaitTurns bool `yaml:"wait_turns"`
 }
 
 // Enabled reports whether the section names a Redis to use.
@@ -99,25 +121,42 @@ func (r RedisConfig) StoreConfig(o redisstore.Options) (redisstore.Config, error
 	for _, d := range []struct {
 		name string
 		v    Duration
-	}{{"dial_timeout", r.DialTimeout}, {"read_timeout", r.ReadTimeout}, {"write_timeout", r.WriteTimeout}} {
+	}{{"dial_timeout", r.DialTimeout}, {"read_timeout", r.ReadTimeout}, {"write_timeout", r.WriteTimeout},
+		{"refresh_interval", r.RefreshInterval}, {"wait_timeout", r.WaitTimeout}} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("redis.%s: %s is negative", d.name, time.Duration(d.v)))
 		}
 	}
+	wait := 0
+	switch w := strings.TrimSpace(r.WaitReplicas); w {
+	case "", "auto":
+	case "none":
+		wait = -1
+	default:
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("redis.wait_replicas: %q is not auto, none or a number of replicas (1 or more)", r.WaitReplicas))
+		}
+		wait = n
+	}
 	if err := errors.Join(errs...); err != nil {
 		return redisstore.Config{}, err
 	}
+	o.Durability.Timeout = time.Duration(r.WaitTimeout)
+	o.Durability.Turns = r.WaitTurns
 	return redisstore.Config{
-		Addrs:        addrs,
-		MasterName:   r.MasterName,
-		Username:     r.Username,
-		Password:     r.Password,
-		DB:           r.DB,
-		PoolSize:     r.PoolSize,
-		DialTimeout:  time.Duration(r.DialTimeout),
-		ReadTimeout:  time.Duration(r.ReadTimeout),
-		WriteTimeout: time.Duration(r.WriteTimeout),
-		KeyPrefix:    r.KeyPrefix,
-		Options:      o,
+		Addrs:           addrs,
+		MasterName:      r.MasterName,
+		Username:        r.Username,
+		Password:        r.Password,
+		DB:              r.DB,
+		PoolSize:        r.PoolSize,
+		DialTimeout:     time.Duration(r.DialTimeout),
+		ReadTimeout:     time.Duration(r.ReadTimeout),
+		WriteTimeout:    time.Duration(r.WriteTimeout),
+		KeyPrefix:       r.KeyPrefix,
+		RefreshInterval: time.Duration(r.RefreshInterval),
+		WaitReplicas:    wait,
+		Options:         o,
 	}, nil
 }

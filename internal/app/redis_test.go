@@ -43,6 +43,10 @@ redis:
   read_timeout: 1500ms
   write_timeout: 1s
   key_prefix: "prod:"
+  refresh_interval: 500ms
+  wait_replicas: 2
+  wait_timeout: 750ms
+  wait_turns: true
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -65,8 +69,9 @@ redis:
 		Addrs: []string{"sentinel-1:26379", "sentinel-2:26379"}, MasterName: "mymaster",
 		Username: "chatflow", Password: "s3cret", DB: 2, PoolSize: 20,
 		DialTimeout: 2 * time.Second, ReadTimeout: 1500 * time.Millisecond, WriteTimeout: time.Second,
-		KeyPrefix: "prod:", Options: opts,
+		KeyPrefix: "prod:", RefreshInterval: 500 * time.Millisecond, WaitReplicas: 2, Options: opts,
 	}
+	want.Options.Durability = redisstore.Durability{Timeout: 750 * time.Millisecond, Turns: true}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("StoreConfig() =\n  %+v\nwant\n  %+v", got, want)
 	}
@@ -88,6 +93,9 @@ func TestRedisConfigInvalid(t *testing.T) {
 			Addrs: []string{"a:6379"}, DB: -1, PoolSize: -2,
 			DialTimeout: app.Duration(-time.Second), ReadTimeout: app.Duration(-time.Second), WriteTimeout: app.Duration(-time.Second),
 		}, "redis.db: -1 is negative\nredis.pool_size: -2 is negative\nredis.dial_timeout: -1s is negative\nredis.read_timeout: -1s is negative\nredis.write_timeout: -1s is negative"},
+		{"durability", app.RedisConfig{
+			Addrs: []string{"a:6379"}, WaitReplicas: "0", WaitTimeout: app.Duration(-time.Second), RefreshInterval: app.Duration(-time.Second),
+		}, "redis.refresh_interval: -1s is negative\nredis.wait_timeout: -1s is negative\nredis.wait_replicas: \"0\" is not auto, none or a number of replicas (1 or more)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.cfg.StoreConfig(redisstore.Options{})

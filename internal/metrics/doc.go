@@ -10,6 +10,9 @@
 //   - blocks_created_total{kind} and blocks_lifted_total{kind}: read on
 //     scrape from the audit log (see WatchAudit);
 //   - queue_length{queue}: read on scrape from the store (see WatchQueues);
+//   - store_up, store_degraded_shards, store_errors_total{kind} and
+//     store_recoveries_total: the store's own health and failure counts,
+//     for a store that reports them (see WatchStore);
 //   - http_requests_total{method, route, status} and
 //     http_request_duration_seconds{method, route}, labelled with the
 //     route pattern, never the raw path, so cardinality stays bounded;

@@ -176,6 +176,7 @@ func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
 	s.scrape = s.metrics.Handler()
 	s.metrics.WatchQueues(a.Store, s.queueNames)
 	s.metrics.WatchAudit(a.Store)
+	s.metrics.WatchStore(a.Store)
 	for _, rt := range s.routes() {
 		s.mux.HandleFunc(rt.method+" "+rt.pattern, rt.handler)
 	}
@@ -255,6 +256,20 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	// A store that reports its parts (a Redis Cluster) is ready while one
+	// shard is out: the other shards' turns are served, and pulling every
+	// instance out of service would fail them all.
+	if hr, ok := s.app.Store.(contextstore.HealthReporter); ok {
+		switch h := hr.Health(ctx); h.Status {
+		case contextstore.HealthDown:
+			problem(w, http.StatusServiceUnavailable, "store unreachable", h.Reason)
+		case contextstore.HealthDegraded:
+			writeJSON(w, 200, map[string]any{"status": "degraded", "store": h})
+		default:
+			writeJSON(w, 200, map[string]string{"status": "ready"})
+		}
+		return
+	}
 	if err := s.app.Store.Ping(ctx); err != nil {
 		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unreachable", err.Error())
