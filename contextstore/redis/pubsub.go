@@ -52,30 +52,73 @@ const pubsubMaxBackoff = 500 * time.Millisecond
 // The returned stop function (safe to call more than once) ends the
 // subscription and closes the channel; cancelling ctx does the same.
 func (s *Store) SubscribeBans(ctx context.Context) (<-chan int64, func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	sub := &subscription{ps: s.rdb.Subscribe(ctx, s.keys.bansChannel())}
 	out := make(chan int64, 1)
-	done := make(chan struct{})
+	log := s.log.With(zap.String("channel", s.keys.bansChannel()))
+	// last is the version most recently put in out; a repeat of it is
+	// dropped (see above).
+	var last int64
+	delivered := false
+	deliver := func(v int64) {
+		if delivered && v == last {
+			return
+		}
+		last, delivered = deliverLatest(out, v), true
+	}
+	stop := s.listen(ctx, s.keys.bansChannel(), "ban", func() { close(out) }, func(ctx context.Context, msg any) {
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			// (Re)subscribed: messages may have been missed meanwhile.
+			v, err := s.BansVersion(ctx)
+			if err != nil {
+				log.Warn("reading the bans version after subscribing failed", zap.Error(err))
+				return
+			}
+			deliver(v)
+		case *redis.Message:
+			v, err := strconv.ParseInt(m.Payload, 10, 64)
+			if err != nil {
+				log.Warn("ignoring a malformed ban notification", zap.String("payload", m.Payload))
+				return
+			}
+			deliver(v)
+		}
+	})
+	return out, stop
+}
+
+// listen subscribes to channel and calls handle, on one goroutine, with
+// every *redis.Subscription (a (re)subscription: messages may have been
+// missed) and *redis.Message it receives, until ctx is done or the
+// returned stop (safe to call more than once) is called; then it calls
+// done and returns. It reconnects by itself after errors: a failure also
+// reloads a Cluster's slot map, and a connection that does not answer a
+// ping within pubsubIdle is replaced, so after a failover it resubscribes
+// on a live node within pubsubMaxBackoff of the promotion being visible.
+// what names the subscription in the logs.
+func (s *Store) listen(ctx context.Context, channel, what string, done func(), handle func(ctx context.Context, msg any)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	sub := &subscription{ps: s.rdb.Subscribe(ctx, channel)}
+	finished := make(chan struct{})
 	var once sync.Once
-	stop := func() {
+	stop = func() {
 		once.Do(func() {
 			cancel()
 			sub.close() // unblocks a pending Receive
 		})
-		<-done
+		<-finished
 	}
 	stopOnCancel := context.AfterFunc(ctx, func() { once.Do(sub.close) })
 	go func() {
-		defer close(done)
-		defer close(out)
+		defer close(finished)
+		defer done()
 		defer stopOnCancel()
-		s.receiveBans(ctx, sub, out)
+		s.receive(ctx, sub, channel, what, handle)
 	}()
-	return out, stop
+	return stop
 }
 
-// subscription is the current PubSub of SubscribeBans, which the receive
-// loop replaces when its connection is dead.
+// subscription is the current PubSub of a listen loop, which the loop
+// replaces when its connection is dead.
 type subscription struct {
 	mu     sync.Mutex
 	ps     *redis.PubSub
@@ -107,20 +150,10 @@ func (s *subscription) renew(subscribe func() *redis.PubSub) {
 	s.ps = subscribe()
 }
 
-// receiveBans is the loop behind SubscribeBans.
-func (s *Store) receiveBans(ctx context.Context, sub *subscription, out chan int64) {
-	log := s.log.With(zap.String("channel", s.keys.bansChannel()))
+// receive is the loop behind listen.
+func (s *Store) receive(ctx context.Context, sub *subscription, channel, what string, handle func(ctx context.Context, msg any)) {
+	log := s.log.With(zap.String("channel", channel))
 	backoff := 50 * time.Millisecond
-	// last is the version most recently put in out; a repeat of it is
-	// dropped (see SubscribeBans).
-	var last int64
-	delivered := false
-	deliver := func(v int64) {
-		if delivered && v == last {
-			return
-		}
-		last, delivered = deliverLatest(out, v), true
-	}
 	pinged := false // a ping is unanswered
 	for ctx.Err() == nil {
 		ps := sub.get()
@@ -139,17 +172,17 @@ func (s *Store) receiveBans(ctx context.Context, sub *subscription, out chan int
 				}
 				// The ping went unanswered: the node is gone without
 				// closing the connection. Subscribe again.
-				log.Warn("ban subscription does not answer; subscribing again")
-				s.faults.refresh("the ban subscription does not answer")
-				sub.renew(func() *redis.PubSub { return s.rdb.Subscribe(ctx, s.keys.bansChannel()) })
+				log.Warn(what + " subscription does not answer; subscribing again")
+				s.faults.refresh("the " + what + " subscription does not answer")
+				sub.renew(func() *redis.PubSub { return s.rdb.Subscribe(ctx, channel) })
 				pinged = false
 				continue
 			}
 			if errors.Is(err, redis.ErrClosed) {
 				return
 			}
-			log.Warn("ban subscription failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
-			s.faults.refresh("the ban subscription failed")
+			log.Warn(what+" subscription failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
+			s.faults.refresh("the " + what + " subscription failed")
 			select {
 			case <-ctx.Done():
 				return
@@ -160,23 +193,7 @@ func (s *Store) receiveBans(ctx context.Context, sub *subscription, out chan int
 		}
 		backoff = 50 * time.Millisecond
 		pinged = false
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			// (Re)subscribed: messages may have been missed meanwhile.
-			v, err := s.BansVersion(ctx)
-			if err != nil {
-				log.Warn("reading the bans version after subscribing failed", zap.Error(err))
-				continue
-			}
-			deliver(v)
-		case *redis.Message:
-			v, err := strconv.ParseInt(m.Payload, 10, 64)
-			if err != nil {
-				log.Warn("ignoring a malformed ban notification", zap.String("payload", m.Payload))
-				continue
-			}
-			deliver(v)
-		}
+		handle(ctx, msg)
 	}
 }
 
