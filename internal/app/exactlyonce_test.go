@@ -202,20 +202,7 @@ func TestTwoInstancesSanctionFeed(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				c, err := p.B.Store.GetConversation(ctx, "b-1")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !c.Helpdesk.AgentConnected && c.Info.Blocked && len(c.Sanctions) == 1 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("B's chat of the blocked user still runs: %+v %+v", c.Helpdesk, c.Info)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			waitEnded(t, p.B, "b-1", "B's chat of the blocked user")
 		})
 	}
 }
@@ -275,20 +262,27 @@ func TestTwoInstancesRangeBanFeed(t *testing.T) {
 				ReasonCategory: blocking.CategorySpam, Actor: "ada@example.com"}); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				c, err := p.B.Store.GetConversation(ctx, "b-1")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !c.Helpdesk.AgentConnected && c.Info.Blocked && len(c.Sanctions) == 1 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("B's chat from the banned range still runs: %+v %+v", c.Helpdesk, c.Info)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			waitEnded(t, p.B, "b-1", "B's chat from the banned range")
 		})
+	}
+}
+
+// waitEnded waits until a sanction ended the live chat of conversation id
+// on inst (it is applied asynchronously, through the change feed).
+func waitEnded(t *testing.T, inst *app.App, id, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := inst.Store.GetConversation(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Helpdesk.AgentConnected && c.Info.Blocked && len(c.Sanctions) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still runs after 10s: %+v %+v", what, c.Helpdesk, c.Info)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
