@@ -29,6 +29,10 @@ import (
 	"github.com/chatflow/chatflow/internal/server"
 )
 
+// shutdownGrace is how long serve waits, after SIGTERM or SIGINT, for
+// in-flight requests to finish before it gives up (exit status 1).
+const shutdownGrace = 20 * time.Second
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -165,6 +169,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown waits for active connections; an event stream is one until
+	// it ends, so the streams are told to end (with a "reconnect" event)
+	// as soon as Shutdown starts.
+	srv.RegisterOnShutdown(handler.CloseStreams)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
@@ -195,8 +203,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing in-flight turns")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	log.Info("shutting down: closing event streams, finishing in-flight turns", zap.Duration("grace", shutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -37,6 +37,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -67,6 +68,9 @@ type Server struct {
 	eventPoll     time.Duration // see WithEventPoll
 	blockedText   string        // see WithBlockedText
 	demo          []demoStaff   // see WithDemo; nil: demo mode is off
+	// closing is closed by CloseStreams: open event streams end.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // Option configures New.
@@ -156,7 +160,7 @@ func (s *Server) routes() []route {
 // X-Forwarded-For is believed.
 func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
 	s := &Server{app: a, log: a.Logger.Named("http"), trusted: trusted, mux: http.NewServeMux(),
-		eventPoll: defaultEventPoll, blockedText: defaultBlockedText}
+		eventPoll: defaultEventPoll, blockedText: defaultBlockedText, closing: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -188,6 +192,14 @@ func (s *Server) Routes() []string {
 	}
 	return out
 }
+
+// CloseStreams ends every open event stream of the server, and every
+// stream opened after it, with a final "reconnect" event (and an SSE
+// retry hint) that tells the client to connect again — to another
+// instance, or to this one once it is back. Register it with
+// http.Server.RegisterOnShutdown: Shutdown waits for active connections,
+// and a stream is one until it ends. Safe to call more than once.
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // Metrics returns the instruments the server counts on.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
