@@ -70,11 +70,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(stderr, level)
 	defer func() { _ = log.Sync() }()
 
-	var cfg app.Config
-	if *configPath != "" {
-		if cfg, err = app.LoadConfig(*configPath); err != nil {
-			return err
-		}
+	// The file (if any), then a CHATFLOW_<KEY> variable for every key.
+	cfg, err := app.LoadConfigEnv(*configPath, os.LookupEnv)
+	if err != nil {
+		return err
 	}
 	ttl := time.Duration(cfg.ConversationTTL)
 	if ttl == 0 {

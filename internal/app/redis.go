@@ -27,6 +27,14 @@ import (
 //	  write_timeout: 3s
 //	  key_prefix: "chatflow:"
 type RedisConfig struct {
+	// URL is Redis by URL, in go-redis's forms, instead of Addrs and the
+	// other keys it can carry (which it replaces): redis://[user:pass@]host:port[/db]
+	// (standalone, or a Cluster behind one endpoint, detected),
+	// rediss://… (the same over TLS), …?master_name=NAME&addr=host2:port
+	// (Sentinel: the hosts are sentinels), …?addr=host2:port&addr=…
+	// (Cluster seed nodes). Query parameters set go-redis options
+	// (dial_timeout=5s, read_timeout=3s, pool_size=20, skip_verify=true).
+	URL string `yaml:"url"`
 	// Addrs are host:port addresses. One address is a standalone server;
 	// several are the seed nodes of a Redis Cluster; with MasterName they
 	// are the Sentinel addresses. Empty: Redis is not used. The
@@ -41,6 +49,12 @@ type RedisConfig struct {
 	// Password authenticates the user (or the requirepass password when
 	// Username is empty).
 	Password string `yaml:"password"`
+	// PasswordFile is a file holding the password (a mounted secret); a
+	// trailing newline is ignored. It wins over Password and the URL's.
+	PasswordFile string `yaml:"password_file"`
+	// TLS connects with TLS (the system's roots verify the server);
+	// rediss:// sets it.
+	TLS bool `yaml:"tls"`
 	// DB is the database number, on standalone and Sentinel; a Cluster
 	// has only database 0. Default 0.
 	DB int `yaml:"db"`
