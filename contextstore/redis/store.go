@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,6 +75,15 @@ type Config struct {
 	// KeyPrefix, when set, overrides Options.KeyPrefix (default
 	// DefaultKeyPrefix).
 	KeyPrefix string
+	// TLSConfig, when set, makes the connections TLS (rediss://).
+	TLSConfig *tls.Config
+	// Cluster forces the cluster client with one address. Without it,
+	// Connect asks a single address whether it is a cluster node (INFO
+	// cluster: cluster_enabled:1) and then uses the cluster client, so a
+	// managed Cluster's configuration endpoint works as one address.
+	Cluster bool
+	// NoClusterDetect skips that question (a server that refuses INFO).
+	NoClusterDetect bool
 	// Options configures the Store that Connect returns.
 	Options Options
 }
@@ -131,39 +141,133 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("redis: empty address in %q", cfg.Addrs)
 		}
 	}
-	cluster := cfg.MasterName == "" && len(cfg.Addrs) > 1
+	cluster := cfg.MasterName == "" && (len(cfg.Addrs) > 1 || cfg.Cluster)
 	if cluster && cfg.DB != 0 {
 		return nil, fmt.Errorf("redis: db %d requested, but a cluster (addresses %s) has only db 0", cfg.DB, strings.Join(cfg.Addrs, ","))
 	}
-	client := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs:        cfg.Addrs,
-		MasterName:   cfg.MasterName,
-		Username:     cfg.Username,
-		Password:     cfg.Password,
-		DB:           cfg.DB,
-		PoolSize:     cfg.PoolSize,
-		DialTimeout:  cfg.DialTimeout,
-		ReadTimeout:  cfg.ReadTimeout,
-		WriteTimeout: cfg.WriteTimeout,
-	})
+	opts := &redis.UniversalOptions{
+		Addrs:         cfg.Addrs,
+		MasterName:    cfg.MasterName,
+		Username:      cfg.Username,
+		Password:      cfg.Password,
+		DB:            cfg.DB,
+		PoolSize:      cfg.PoolSize,
+		DialTimeout:   cfg.DialTimeout,
+		ReadTimeout:   cfg.ReadTimeout,
+		WriteTimeout:  cfg.WriteTimeout,
+		TLSConfig:     cfg.TLSConfig,
+		IsClusterMode: cluster,
+		// Context deadlines (deadlineHook's) bound the network reads too.
+		ContextTimeoutEnabled: true,
+	}
+	describe := func() string {
+		switch {
+		case cfg.MasterName != "":
+			return fmt.Sprintf("redis master %q via sentinels %s", cfg.MasterName, strings.Join(cfg.Addrs, ","))
+		case cluster:
+			return "redis cluster at " + strings.Join(cfg.Addrs, ",")
+		}
+		return "redis at " + strings.Join(cfg.Addrs, ",")
+	}
+	client := redis.NewUniversalClient(opts)
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		// Whatever the cause (even redis.Nil: Sentinel does not know the
+		// master), the store cannot be used: report it as unavailable.
+		return nil, fmt.Errorf("connecting to %s: %w: %w", describe(), contextstore.ErrUnavailable, err)
+	}
+	// One address may be a Cluster's configuration endpoint (a managed
+	// service's): a standalone client there would get MOVED for most
+	// keys, so ask the server and switch to the cluster client.
+	if !cluster && cfg.MasterName == "" && !cfg.NoClusterDetect {
+		enabled, err := clusterEnabled(ctx, client)
+		if err != nil {
+			_ = client.Close()
+			return nil, fmt.Errorf("connecting to %s: asking whether it is a cluster: %w: %w", describe(), contextstore.ErrUnavailable, err)
+		}
+		if enabled {
+			_ = client.Close()
+			if cfg.DB != 0 {
+				return nil, fmt.Errorf("redis: db %d requested, but %s is a cluster node, and a cluster has only db 0", cfg.DB, cfg.Addrs[0])
+			}
+			cluster, opts.IsClusterMode = true, true
+			client = redis.NewUniversalClient(opts)
+			if err := client.Ping(ctx).Err(); err != nil {
+				_ = client.Close()
+				return nil, fmt.Errorf("connecting to %s: %w: %w", describe(), contextstore.ErrUnavailable, err)
+			}
+			if cfg.Options.Logger != nil {
+				cfg.Options.Logger.Info("redis: the address is a cluster node; using the cluster client", zap.String("addr", cfg.Addrs[0]))
+			}
+		}
+	}
+	// Bound every command, its retries included, by the configured
+	// timeouts: go-redis retries a timed-out read, so a paused Redis
+	// would otherwise hold a request for several read timeouts.
+	client.AddHook(deadlineHook{budget: commandBudget(cfg)})
 	o := cfg.Options
 	if cfg.KeyPrefix != "" {
 		o.KeyPrefix = cfg.KeyPrefix
 	}
-	if err := client.Ping(ctx).Err(); err != nil {
-		_ = client.Close()
-		what := "redis at " + strings.Join(cfg.Addrs, ",")
-		switch {
-		case cfg.MasterName != "":
-			what = fmt.Sprintf("redis master %q via sentinels %s", cfg.MasterName, strings.Join(cfg.Addrs, ","))
-		case cluster:
-			what = "redis cluster at " + strings.Join(cfg.Addrs, ",")
-		}
-		// Whatever the cause (even redis.Nil: Sentinel does not know the
-		// master), the store cannot be used: report it as unavailable.
-		return nil, fmt.Errorf("connecting to %s: %w: %w", what, contextstore.ErrUnavailable, err)
-	}
 	return New(client, o), nil
+}
+
+// clusterEnabled reports whether the server c talks to runs in cluster
+// mode (INFO cluster says cluster_enabled:1).
+func clusterEnabled(ctx context.Context, c redis.UniversalClient) (bool, error) {
+	info, err := c.Info(ctx, "cluster").Result()
+	if err != nil {
+		return false, err
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "cluster_enabled:"); ok {
+			return v == "1", nil
+		}
+	}
+	return false, nil
+}
+
+// commandBudget is the longest one command (or pipeline) may take, its
+// retries included: a write and a read timeout, plus a little.
+func commandBudget(cfg Config) time.Duration {
+	rt, wt := cfg.ReadTimeout, cfg.WriteTimeout
+	if rt <= 0 {
+		rt = 3 * time.Second // go-redis's default
+	}
+	if wt <= 0 {
+		wt = rt
+	}
+	return rt + wt + 100*time.Millisecond
+}
+
+// deadlineHook gives each command and pipeline a deadline of budget,
+// unless its context already ends sooner. go-redis stops retrying when
+// the context is done.
+type deadlineHook struct{ budget time.Duration }
+
+func (h deadlineHook) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= h.budget {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, h.budget)
+}
+
+func (h deadlineHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h deadlineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		ctx, cancel := h.bound(ctx)
+		defer cancel()
+		return next(ctx, cmd)
+	}
+}
+
+func (h deadlineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		ctx, cancel := h.bound(ctx)
+		defer cancel()
+		return next(ctx, cmds)
+	}
 }
 
 // Client returns the underlying go-redis client, for health checks and

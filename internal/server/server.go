@@ -254,12 +254,24 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 `)
 }
 
+// readyProbeID is the conversation /readyz reads (it never exists).
+const readyProbeID = "readyz-probe"
+
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.app.Store.Ping(ctx); err != nil {
 		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unreachable", err.Error())
+		return
+	}
+	// A ping proves little: a standalone client on a Cluster node, a
+	// read-only replica or a wrong ACL answers PING but fails every turn.
+	// Read a conversation key in the store's namespace, as a turn does.
+	if _, err := s.app.Store.GetConversation(ctx, readyProbeID); err != nil && !errors.Is(err, contextstore.ErrNotFound) {
+		err = fmt.Errorf("reading a conversation as a turn does: %w", err)
+		noteCause(r, err)
+		problem(w, http.StatusServiceUnavailable, "store cannot serve turns", err.Error())
 		return
 	}
 	writeJSON(w, 200, map[string]string{"status": "ready"})
