@@ -7,10 +7,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"syscall"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
