@@ -8,7 +8,9 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 6
 
-.PHONY: run chat test fmt-check vet tidy-check lint bench build validate examples
+.PHONY: run chat test fmt-check vet tidy-check lint openapi-lint bench build validate examples
+
+REDOCLY ?= @redocly/cli@2.77.0
 
 ## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
 run:
@@ -35,6 +37,10 @@ tidy-check:
 ## lint: vet + staticcheck (fetched through the module proxy) + tidy check
 lint: vet tidy-check
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+## openapi-lint: the OpenAPI document against Redocly's recommended rules (needs node/npx; 0 errors required)
+openapi-lint:
+	npx --yes $(REDOCLY) lint --extends=recommended internal/server/openapi.json
 
 ## bench: the benchmarks; compare runs with benchstat (go run golang.org/x/perf/cmd/benchstat@latest old.txt new.txt)
 bench:
