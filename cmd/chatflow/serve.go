@@ -40,7 +40,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("CHATFLOW_ADDR", "127.0.0.1:8080"), "listen address (env CHATFLOW_ADDR)")
@@ -197,6 +197,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The listener is bound and the ban table loaded: connections are
+	// accepted from now on, so tell the person who started it where to go.
+	printWelcome(stdout, "http://"+ln.Addr().String(), *demo)
 	select {
 	case err := <-errc:
 		return err
@@ -209,6 +212,22 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// printWelcome writes, in plain text, the three pages of the server at
+// base and how to sign in to them.
+func printWelcome(w io.Writer, base string, demo bool) {
+	signIn := "sign in with a staff account token (POST /v1/admin/accounts; CHATFLOW_ADMIN_TOKEN is the bootstrap admin)"
+	if demo {
+		signIn = "click \"Sign in as Demo Agent\" (or Demo Supervisor / Demo Admin on /admin); no password"
+	}
+	fmt.Fprintf(w, `chatflow is ready at %[1]s
+  visitor chat   %[1]s/chat    click "Chat as guest" and type "I want an agent"
+  agent console  %[1]s/agent
+  admin portal   %[1]s/admin
+Staff: %[2]s.
+Stop with Ctrl-C (the server finishes in-flight turns and exits).
+`, base, signIn)
 }
 
 // newHandler builds the HTTP API of a with staff authentication over a's

@@ -31,8 +31,10 @@ func TestServeSIGTERMWithOpenStreams(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server process")
 	}
-	cmd := exec.CommandContext(t.Context(), os.Args[0], "serve", "--addr", "127.0.0.1:0",
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "serve", "--demo", "--addr", "127.0.0.1:0",
 		"--flows", "../../examples/flows", "--data", t.TempDir())
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
 	cmd.Env = append(os.Environ(), "CHATFLOW_TEST_MAIN=1", "REDIS_ADDR=", "CHATFLOW_CONFIG=")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -122,6 +124,12 @@ func TestServeSIGTERMWithOpenStreams(t *testing.T) {
 		names := <-events
 		if len(names) == 0 || names[len(names)-1] != "reconnect" {
 			t.Errorf("stream events = %v, want the last one to be reconnect", names)
+		}
+	}
+	// make run's welcome: the three pages and how to sign in, on stdout.
+	for _, want := range []string{"chatflow is ready at " + base + "\n", base + "/chat ", base + "/agent\n", base + "/admin\n", `"Sign in as Demo Agent"`} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 		}
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
