@@ -8,9 +8,11 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 6
 
-.PHONY: run chat test fmt-check vet tidy-check lint openapi-lint bench build validate examples
+.PHONY: run chat test fmt-check vet tidy-check lint openapi-lint bench build validate examples release-check release-snapshot
 
 REDOCLY ?= @redocly/cli@2.77.0
+GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.17.0
+SYFT_VERSION ?= v1.57.2
 
 ## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
 run:
@@ -54,3 +56,12 @@ examples:
 
 build:
 	$(GO) build -o bin/chatflow ./cmd/chatflow
+
+## release-check: validate .goreleaser.yaml
+release-check:
+	$(GORELEASER) check
+
+## release-snapshot: build the release archives (linux, darwin × amd64, arm64), checksums and SBOMs into dist/, without publishing
+release-snapshot:
+	@command -v syft >/dev/null 2>&1 || { echo "installing syft $(SYFT_VERSION) (go install)"; $(GO) install github.com/anchore/syft/cmd/syft@$(SYFT_VERSION); }
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" $(GORELEASER) release --snapshot --clean
