@@ -8,7 +8,11 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 6
 
-.PHONY: run chat test fmt-check vet tidy-check lint bench loadtest build validate examples axe
+.PHONY: run chat test fmt-check vet tidy-check lint openapi-lint bench loadtest build validate examples axe release-check release-snapshot
+
+REDOCLY ?= @redocly/cli@2.77.0
+GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.17.0
+SYFT_VERSION ?= v1.57.2
 
 ## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
 run:
@@ -35,6 +39,10 @@ tidy-check:
 ## lint: vet + staticcheck (fetched through the module proxy) + tidy check
 lint: vet tidy-check
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+
+## openapi-lint: the OpenAPI document against Redocly's recommended rules (needs node/npx; 0 errors required)
+openapi-lint:
+	npx --yes $(REDOCLY) lint --extends=recommended internal/server/openapi.json
 
 ## bench: the benchmarks; compare runs with benchstat (go run golang.org/x/perf/cmd/benchstat@latest old.txt new.txt)
 bench:
@@ -63,3 +71,12 @@ axe:
 
 build:
 	$(GO) build -o bin/chatflow ./cmd/chatflow
+
+## release-check: validate .goreleaser.yaml
+release-check:
+	$(GORELEASER) check
+
+## release-snapshot: build the release archives (linux, darwin × amd64, arm64), checksums and SBOMs into dist/, without publishing
+release-snapshot:
+	@command -v syft >/dev/null 2>&1 || { echo "installing syft $(SYFT_VERSION) (go install)"; $(GO) install github.com/anchore/syft/cmd/syft@$(SYFT_VERSION); }
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" $(GORELEASER) release --snapshot --clean

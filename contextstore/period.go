@@ -20,7 +20,7 @@ const (
 )
 
 // PeriodHelp names the period forms people may type.
-const PeriodHelp = "use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"
+const PeriodHelp = "use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90"
 
 // Period is how long a block lasts from the moment it is created or
 // renewed: a number of minutes, or permanent. The zero Period is invalid
@@ -69,7 +69,7 @@ func (p Period) Until(from time.Time) *time.Time {
 }
 
 // String returns the shortest form blocking.ParsePeriod reads back:
-// "permanent", "1m" for a month, "3mo", "2w", "7d", "1h", "90min";
+// "permanent", "1mo", "3mo", "2w", "7d", "1h", "90m";
 // "invalid" for a Period that is not valid.
 func (p Period) String() string {
 	if p.Problem() != "" {
@@ -79,8 +79,6 @@ func (p Period) String() string {
 	switch {
 	case p.Permanent:
 		return "permanent"
-	case m == MinutesPerMonth:
-		return "1m"
 	case m%MinutesPerMonth == 0:
 		return strconv.Itoa(m/MinutesPerMonth) + "mo"
 	case m%MinutesPerWeek == 0 && m != 7*MinutesPerDay:
@@ -90,7 +88,7 @@ func (p Period) String() string {
 	case m%MinutesPerHour == 0:
 		return strconv.Itoa(m/MinutesPerHour) + "h"
 	}
-	return strconv.Itoa(m) + "min"
+	return strconv.Itoa(m) + "m"
 }
 
 // The sources of a sanction (BlockRequest.Source).

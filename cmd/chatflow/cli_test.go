@@ -511,7 +511,7 @@ func TestRunSession(t *testing.T) {
 		9:  "error: unknown command /nope (/help lists them)\n",
 		10: runHelp,
 		11: "error: usage: /advance DURATION (e.g. 90m, 24h, 1d)\n",
-		12: "error: invalid duration \"soon\" (use e.g. 90m, 24h, 1d, 1w)\n",
+		12: "error: invalid duration \"soon\": \"soon\" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)\n",
 		13: "error: minutes=\"x\": not a number\n",
 		14: "error: unknown feedback field \"frob\"\n",
 		18: "",

@@ -30,6 +30,10 @@ import (
 	"github.com/chatflow/chatflow/internal/visitortoken"
 )
 
+// shutdownGrace is how long serve waits, after SIGTERM or SIGINT, for
+// in-flight requests to finish before it gives up (exit status 1).
+const shutdownGrace = 20 * time.Second
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -37,7 +41,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("CHATFLOW_ADDR", "127.0.0.1:8080"), "listen address (env CHATFLOW_ADDR)")
@@ -67,11 +71,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(stderr, level)
 	defer func() { _ = log.Sync() }()
 
-	var cfg app.Config
-	if *configPath != "" {
-		if cfg, err = app.LoadConfig(*configPath); err != nil {
-			return err
-		}
+	// The file (if any), then a CHATFLOW_<KEY> variable for every key.
+	cfg, err := app.LoadConfigEnv(*configPath, os.LookupEnv)
+	if err != nil {
+		return err
 	}
 	ttl := time.Duration(cfg.ConversationTTL)
 	if ttl == 0 {
@@ -178,6 +181,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown waits for active connections; an event stream is one until
+	// it ends, so the streams are told to end (with a "reconnect" event)
+	// as soon as Shutdown starts.
+	srv.RegisterOnShutdown(handler.CloseStreams)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
@@ -204,18 +211,37 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The listener is bound and the ban table loaded: connections are
+	// accepted from now on, so tell the person who started it where to go.
+	printWelcome(stdout, "http://"+ln.Addr().String(), *demo)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing in-flight turns")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	log.Info("shutting down: closing event streams, finishing in-flight turns", zap.Duration("grace", shutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// printWelcome writes, in plain text, the three pages of the server at
+// base and how to sign in to them.
+func printWelcome(w io.Writer, base string, demo bool) {
+	signIn := "sign in with a staff account token (POST /v1/admin/accounts; CHATFLOW_ADMIN_TOKEN is the bootstrap admin)"
+	if demo {
+		signIn = "click \"Sign in as Demo Agent\" (or Demo Supervisor / Demo Admin on /admin); no password"
+	}
+	fmt.Fprintf(w, `chatflow is ready at %[1]s
+  visitor chat   %[1]s/chat    click "Chat as guest" and type "I want an agent"
+  agent console  %[1]s/agent
+  admin portal   %[1]s/admin
+Staff: %[2]s.
+Stop with Ctrl-C (the server finishes in-flight turns and exits).
+`, base, signIn)
 }
 
 // newHandler builds the HTTP API of a with staff authentication over a's

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -90,6 +91,15 @@ type Config struct {
 	// does not wait); a negative value never waits; n > 0 waits for n
 	// replicas.
 	WaitReplicas int
+	// TLSConfig, when set, makes the connections TLS (rediss://).
+	TLSConfig *tls.Config
+	// Cluster forces the cluster client with one address. Without it,
+	// Connect asks a single address whether it is a cluster node (INFO
+	// cluster: cluster_enabled:1) and then uses the cluster client, so a
+	// managed Cluster's configuration endpoint works as one address.
+	Cluster bool
+	// NoClusterDetect skips that question (a server that refuses INFO).
+	NoClusterDetect bool
 	// Options configures the Store that Connect returns.
 	Options Options
 }
@@ -161,7 +171,7 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("redis: empty address in %q", cfg.Addrs)
 		}
 	}
-	cluster := cfg.MasterName == "" && len(cfg.Addrs) > 1
+	cluster := cfg.MasterName == "" && (len(cfg.Addrs) > 1 || cfg.Cluster)
 	if cluster && cfg.DB != 0 {
 		return nil, fmt.Errorf("redis: db %d requested, but a cluster (addresses %s) has only db 0", cfg.DB, strings.Join(cfg.Addrs, ","))
 	}
@@ -195,42 +205,78 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		DialTimeout:  cfg.DialTimeout,
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout,
+		TLSConfig:    cfg.TLSConfig,
+		// Context deadlines (deadlineHook's) bound the network reads too.
+		ContextTimeoutEnabled: true,
 	}
-	var client redis.UniversalClient
-	switch {
-	case cfg.MasterName != "":
-		// go-redis follows the Sentinels: it subscribes to +switch-master,
-		// drops the connections to the old master and asks the Sentinels
-		// for the master on every new connection.
-		client = redis.NewFailoverClient(uo.Failover())
-	case cluster:
-		co := uo.Cluster()
-		// One dial attempt per node: go-redis's default (5 attempts,
-		// 100 ms apart) holds a command on a dead master for 0.4 s
-		// before its retry can go to the promoted replica; the retries
-		// of the command itself (MaxRedirects) cover a refused dial.
-		co.DialerRetries = 1
-		co.ClusterStateReloadInterval = cfg.RefreshInterval
-		if co.ClusterStateReloadInterval == 0 {
-			co.ClusterStateReloadInterval = DefaultRefreshInterval
-		}
-		client = redis.NewClusterClient(co)
-	default:
-		client = redis.NewClient(uo.Simple())
-	}
-	if err := client.Ping(ctx).Err(); err != nil {
-		_ = client.Close()
-		what := "redis at " + strings.Join(cfg.Addrs, ",")
+	describe := func() string {
 		switch {
 		case cfg.MasterName != "":
-			what = fmt.Sprintf("redis master %q via sentinels %s", cfg.MasterName, strings.Join(cfg.Addrs, ","))
+			return fmt.Sprintf("redis master %q via sentinels %s", cfg.MasterName, strings.Join(cfg.Addrs, ","))
 		case cluster:
-			what = "redis cluster at " + strings.Join(cfg.Addrs, ",")
+			return "redis cluster at " + strings.Join(cfg.Addrs, ",")
 		}
+		return "redis at " + strings.Join(cfg.Addrs, ",")
+	}
+	newClient := func() redis.UniversalClient {
+		switch {
+		case cfg.MasterName != "":
+			// go-redis follows the Sentinels: it subscribes to
+			// +switch-master, drops the connections to the old master and
+			// asks the Sentinels for the master on every new connection.
+			return redis.NewFailoverClient(uo.Failover())
+		case cluster:
+			co := uo.Cluster()
+			// One dial attempt per node: go-redis's default (5 attempts,
+			// 100 ms apart) holds a command on a dead master for 0.4 s
+			// before its retry can go to the promoted replica; the
+			// retries of the command itself (MaxRedirects) cover a
+			// refused dial.
+			co.DialerRetries = 1
+			co.ClusterStateReloadInterval = cfg.RefreshInterval
+			if co.ClusterStateReloadInterval == 0 {
+				co.ClusterStateReloadInterval = DefaultRefreshInterval
+			}
+			return redis.NewClusterClient(co)
+		}
+		return redis.NewClient(uo.Simple())
+	}
+	client := newClient()
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
 		// Whatever the cause (even redis.Nil: Sentinel does not know the
 		// master), the store cannot be used: report it as unavailable.
-		return nil, fmt.Errorf("connecting to %s: %w: %w", what, contextstore.ErrUnavailable, err)
+		return nil, fmt.Errorf("connecting to %s: %w: %w", describe(), contextstore.ErrUnavailable, err)
 	}
+	// One address may be a Cluster's configuration endpoint (a managed
+	// service's): a standalone client there would get MOVED for most
+	// keys, so ask the server and switch to the cluster client.
+	if !cluster && cfg.MasterName == "" && !cfg.NoClusterDetect {
+		enabled, err := clusterEnabled(ctx, client)
+		if err != nil {
+			_ = client.Close()
+			return nil, fmt.Errorf("connecting to %s: asking whether it is a cluster: %w: %w", describe(), contextstore.ErrUnavailable, err)
+		}
+		if enabled {
+			_ = client.Close()
+			if cfg.DB != 0 {
+				return nil, fmt.Errorf("redis: db %d requested, but %s is a cluster node, and a cluster has only db 0", cfg.DB, cfg.Addrs[0])
+			}
+			cluster = true
+			client = newClient()
+			if err := client.Ping(ctx).Err(); err != nil {
+				_ = client.Close()
+				return nil, fmt.Errorf("connecting to %s: %w: %w", describe(), contextstore.ErrUnavailable, err)
+			}
+			if cfg.Options.Logger != nil {
+				cfg.Options.Logger.Info("redis: the address is a cluster node; using the cluster client", zap.String("addr", cfg.Addrs[0]))
+			}
+		}
+	}
+	// Bound every command, its retries included, by the configured
+	// timeouts: go-redis retries a timed-out read, so a paused Redis
+	// would otherwise hold a request for several read timeouts.
+	client.AddHook(deadlineHook{budget: commandBudget(cfg)})
 	switch {
 	case cfg.WaitReplicas > 0:
 		o.Durability.Replicas = cfg.WaitReplicas
@@ -256,6 +302,64 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		return s, nil
 	}
 	return New(client, o), nil
+}
+
+// clusterEnabled reports whether the server c talks to runs in cluster
+// mode (INFO cluster says cluster_enabled:1).
+func clusterEnabled(ctx context.Context, c redis.UniversalClient) (bool, error) {
+	info, err := c.Info(ctx, "cluster").Result()
+	if err != nil {
+		return false, err
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "cluster_enabled:"); ok {
+			return v == "1", nil
+		}
+	}
+	return false, nil
+}
+
+// commandBudget is the longest one command (or pipeline) may take, its
+// retries included: a write and a read timeout, plus a little.
+func commandBudget(cfg Config) time.Duration {
+	rt, wt := cfg.ReadTimeout, cfg.WriteTimeout
+	if rt <= 0 {
+		rt = 3 * time.Second // go-redis's default
+	}
+	if wt <= 0 {
+		wt = rt
+	}
+	return rt + wt + 100*time.Millisecond
+}
+
+// deadlineHook gives each command and pipeline a deadline of budget,
+// unless its context already ends sooner. go-redis stops retrying when
+// the context is done.
+type deadlineHook struct{ budget time.Duration }
+
+func (h deadlineHook) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= h.budget {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, h.budget)
+}
+
+func (h deadlineHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h deadlineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		ctx, cancel := h.bound(ctx)
+		defer cancel()
+		return next(ctx, cmd)
+	}
+}
+
+func (h deadlineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		ctx, cancel := h.bound(ctx)
+		defer cancel()
+		return next(ctx, cmds)
+	}
 }
 
 // Client returns the underlying go-redis client, for health checks and

@@ -1,15 +1,12 @@
 package app
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"os"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chatflow/chatflow/internal/duration"
 	"github.com/chatflow/chatflow/internal/workinghours"
 )
 
@@ -74,37 +71,19 @@ func (c Config) VisitorSecret() string {
 	return c.VisitorTokenSecret
 }
 
-// Duration is a time.Duration written as "90m", "24h" in YAML.
+// Duration is a time.Duration written in YAML in chatflow's one duration
+// grammar (internal/duration): "90m", "36h", "7d", "1w", "1h30m".
 type Duration time.Duration
 
-// UnmarshalYAML parses a Go duration string.
+// UnmarshalYAML parses the duration grammar.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
+	v, err := duration.Parse(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: invalid duration %q (use e.g. 90m, 24h)", n.Line, n.Value)
+		return err
 	}
 	*d = Duration(v)
 	return nil
 }
 
-// LoadConfig reads a YAML configuration file strictly: unknown keys are
-// errors, so a misspelt setting is not silently ignored.
-func LoadConfig(path string) (Config, error) {
-	var c Config
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return c, fmt.Errorf("reading config: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return c, fmt.Errorf("config %s: %w", path, err)
-	}
-	if _, err := workinghours.New(c.WorkingHours); err != nil {
-		return c, fmt.Errorf("config %s: working_hours: %w", path, err)
-	}
-	if err := c.Widget.Validate(); err != nil {
-		return c, fmt.Errorf("config %s: %w", path, err)
-	}
-	return c, nil
-}
+// String writes d in the duration grammar ("7d").
+func (d Duration) String() string { return duration.Format(time.Duration(d)) }

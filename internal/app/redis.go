@@ -1,11 +1,16 @@
 package app
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	redisstore "github.com/chatflow/chatflow/contextstore/redis"
 )
@@ -32,6 +37,14 @@ import (
 //	  wait_timeout: 1s
 //	  wait_turns: false
 type RedisConfig struct {
+	// URL is Redis by URL, in go-redis's forms, instead of Addrs and the
+	// other keys it can carry (which it replaces): redis://[user:pass@]host:port[/db]
+	// (standalone, or a Cluster behind one endpoint, detected),
+	// rediss://… (the same over TLS), …?master_name=NAME&addr=host2:port
+	// (Sentinel: the hosts are sentinels), …?addr=host2:port&addr=…
+	// (Cluster seed nodes). Query parameters set go-redis options
+	// (dial_timeout=5s, read_timeout=3s, pool_size=20, skip_verify=true).
+	URL string `yaml:"url"`
 	// Addrs are host:port addresses. One address is a standalone server;
 	// several are the seed nodes of a Redis Cluster; with MasterName they
 	// are the Sentinel addresses. Empty: Redis is not used. The
@@ -46,6 +59,12 @@ type RedisConfig struct {
 	// Password authenticates the user (or the requirepass password when
 	// Username is empty).
 	Password string `yaml:"password"`
+	// PasswordFile is a file holding the password (a mounted secret); a
+	// trailing newline is ignored. It wins over Password and the URL's.
+	PasswordFile string `yaml:"password_file"`
+	// TLS connects with TLS (the system's roots verify the server);
+	// rediss:// sets it.
+	TLS bool `yaml:"tls"`
 	// DB is the database number, on standalone and Sentinel; a Cluster
 	// has only database 0. Default 0.
 	DB int `yaml:"db"`
@@ -82,10 +101,79 @@ type RedisConfig struct {
 }
 
 // Enabled reports whether the section names a Redis to use.
-func (r RedisConfig) Enabled() bool { return len(r.Addrs) > 0 }
+func (r RedisConfig) Enabled() bool { return len(r.Addrs) > 0 || r.URL != "" }
+
+// fromURL returns r with the keys of URL filled in from it (go-redis's
+// ParseURL, ParseFailoverURL with master_name, ParseClusterURL with
+// several addr parameters); r's own non-zero keys other than addrs win
+// over the URL's query parameters, except that the URL's credentials win.
+func (r RedisConfig) fromURL() (RedisConfig, *tls.Config, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return r, nil, fmt.Errorf("redis.url: %w", err)
+	}
+	q := u.Query()
+	set := func(addrs []string, user, pass string, db int, dial, read, write time.Duration, pool int, t *tls.Config) {
+		r.Addrs = addrs
+		if user != "" {
+			r.Username = user
+		}
+		if pass != "" {
+			r.Password = pass
+		}
+		if r.DB == 0 {
+			r.DB = db
+		}
+		if r.PoolSize == 0 {
+			r.PoolSize = pool
+		}
+		for _, d := range []struct {
+			dst *Duration
+			v   time.Duration
+		}{{&r.DialTimeout, dial}, {&r.ReadTimeout, read}, {&r.WriteTimeout, write}} {
+			if *d.dst == 0 && d.v > 0 {
+				*d.dst = Duration(d.v)
+			}
+		}
+		if t != nil {
+			r.TLS = true
+		}
+	}
+	redacted := u.Redacted()
+	switch {
+	case q.Has("master_name"):
+		o, err := redis.ParseFailoverURL(r.URL)
+		if err != nil {
+			return r, nil, fmt.Errorf("redis.url %s: %w", redacted, err)
+		}
+		r.MasterName = o.MasterName
+		set(o.SentinelAddrs, o.Username, o.Password, o.DB, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolSize, o.TLSConfig)
+		return r, o.TLSConfig, nil
+	case q.Has("addr"):
+		o, err := redis.ParseClusterURL(r.URL)
+		if err != nil {
+			return r, nil, fmt.Errorf("redis.url %s: %w", redacted, err)
+		}
+		set(o.Addrs, o.Username, o.Password, 0, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolSize, o.TLSConfig)
+		return r, o.TLSConfig, nil
+	default:
+		o, err := redis.ParseURL(r.URL)
+		if err != nil {
+			return r, nil, fmt.Errorf("redis.url %s: %w", redacted, err)
+		}
+		set([]string{o.Addr}, o.Username, o.Password, o.DB, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolSize, o.TLSConfig)
+		return r, o.TLSConfig, nil
+	}
+}
 
 // String describes the deployment for logs, without the credentials.
 func (r RedisConfig) String() string {
+	if r.URL != "" {
+		if u, err := url.Parse(r.URL); err == nil {
+			return "redis " + u.Redacted()
+		}
+		return "redis (url)"
+	}
 	switch {
 	case r.MasterName != "":
 		return fmt.Sprintf("redis master %q via sentinels %s", r.MasterName, strings.Join(r.Addrs, ","))
@@ -101,6 +189,26 @@ func (r RedisConfig) String() string {
 // by KeyPrefix when that is set). Every problem is reported at once.
 func (r RedisConfig) StoreConfig(o redisstore.Options) (redisstore.Config, error) {
 	var errs []error
+	var tlsConfig *tls.Config
+	if r.URL != "" {
+		if len(r.Addrs) > 0 {
+			return redisstore.Config{}, errors.New("redis: set url or addrs (--redis-addr, REDIS_ADDR), not both")
+		}
+		var err error
+		if r, tlsConfig, err = r.fromURL(); err != nil {
+			return redisstore.Config{}, err
+		}
+	}
+	if r.PasswordFile != "" {
+		b, err := os.ReadFile(r.PasswordFile)
+		if err != nil {
+			return redisstore.Config{}, fmt.Errorf("redis.password_file: %w", err)
+		}
+		r.Password = strings.TrimRight(string(b), "\r\n")
+	}
+	if r.TLS && tlsConfig == nil {
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	addrs := make([]string, 0, len(r.Addrs))
 	for _, a := range r.Addrs {
 		if a = strings.TrimSpace(a); a == "" {
@@ -155,6 +263,7 @@ func (r RedisConfig) StoreConfig(o redisstore.Options) (redisstore.Config, error
 		ReadTimeout:     time.Duration(r.ReadTimeout),
 		WriteTimeout:    time.Duration(r.WriteTimeout),
 		KeyPrefix:       r.KeyPrefix,
+		TLSConfig:       tlsConfig,
 		RefreshInterval: time.Duration(r.RefreshInterval),
 		WaitReplicas:    wait,
 		Options:         o,

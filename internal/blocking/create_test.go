@@ -14,7 +14,7 @@ import (
 
 func TestCreateValidation(t *testing.T) {
 	const (
-		periodHelp = "use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"
+		periodHelp = "use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90"
 		cats       = "abusive_language, spam, harassment, fraud, terms_violation, other"
 	)
 	day := blocking.Period{Minutes: 1440}
@@ -292,7 +292,7 @@ func TestCreateKindsAndAudit(t *testing.T) {
 	}
 	ev := evs[0]
 	if ev.Action != blocking.ActionCreate || ev.Actor != "ann@acme.test" || !ev.At.Equal(t0) || ev.Subject != "" ||
-		ev.Details["until"] != "2026-01-05T11:30:00Z" || ev.Details["period"] != "90min" ||
+		ev.Details["until"] != "2026-01-05T11:30:00Z" || ev.Details["period"] != "90m" ||
 		ev.Details["channels"] != "forum,live_chat" || ev.Details["category"] != "harassment" || ev.Details["kind"] != "user" {
 		t.Fatalf("audit event %+v", ev)
 	}

@@ -67,7 +67,9 @@
 // minutes and permanent (ParsePeriod, Presets). A month is 30 days: a
 // Period is a number of minutes, which means the same on every day of the
 // year and gives the exact end the admin sees; a calendar end date is set
-// with Edit.Until. "90m" is refused as ambiguous (minutes or months?).
+// with Edit.Until. A period is written in the duration grammar of the
+// configuration (internal/duration): "90m" is 90 minutes, months are
+// "mo"; a bare number is minutes.
 //
 // # Validation
 //

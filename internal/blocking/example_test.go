@@ -46,7 +46,7 @@ func Example() {
 }
 
 func ExampleParsePeriod() {
-	for _, in := range []string{"1h", "1 month", "90", "permanent", "90m"} {
+	for _, in := range []string{"1h", "1 month", "90", "permanent", "90m", "90s"} {
 		p, err := blocking.ParsePeriod(in)
 		if err != nil {
 			fmt.Println(err)
@@ -56,10 +56,11 @@ func ExampleParsePeriod() {
 	}
 	// Output:
 	// 1h = 1h (60 minutes)
-	// 1 month = 1m (43200 minutes)
-	// 90 = 90min (90 minutes)
+	// 1 month = 1mo (43200 minutes)
+	// 90 = 90m (90 minutes)
 	// permanent = permanent (0 minutes)
-	// invalid input: period: "90m" is ambiguous: write 90min for minutes or 90mo for months
+	// 90m = 90m (90 minutes)
+	// invalid input: period: "90s" is not a whole number of minutes; a block lasts whole minutes
 }
 
 func FuzzParsePeriod(f *testing.F) {

@@ -81,7 +81,7 @@ func TestBlockUserForLiveChat(t *testing.T) {
 func TestBlockUserForLiveChatInput(t *testing.T) {
 	e := newEnv(t)
 	_, _, err := e.svc.BlockUserForLiveChat(t.Context(), blocking.LiveChatBlock{Minutes: 0})
-	want := "invalid input: user_id: required for a user block; period: required: use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"
+	want := "invalid input: user_id: required for a user block; period: required: use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90"
 	if errText(err) != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
@@ -323,7 +323,7 @@ func TestRecordConversationUnblockLeavesContext(t *testing.T) {
 		t.Fatalf("record %+v", v.Block)
 	}
 	_, err = e.svc.RecordConversationBlock(ctx, blocking.ConversationBlock{ConversationID: "web-1", Until: t0})
-	if want := "invalid input: period: required: use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90"; errText(err) != want {
+	if want := "invalid input: period: required: use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90"; errText(err) != want {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -399,7 +399,7 @@ func TestRenew(t *testing.T) {
 		t.Fatalf("renew of lifted: %v\nwant %s", err, want)
 	}
 	_, err = e.svc.Renew(ctx, b.ID, blocking.Period{}, "", "")
-	if want := "invalid input: period: required: use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90; actor: required: who makes the change"; errText(err) != want {
+	if want := "invalid input: period: required: use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90; actor: required: who makes the change"; errText(err) != want {
 		t.Fatalf("bad renew: %v", err)
 	}
 }

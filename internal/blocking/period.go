@@ -1,11 +1,14 @@
 package blocking
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatflow/chatflow/contextstore"
+	"github.com/chatflow/chatflow/internal/duration"
 )
 
 // Lengths of the preset periods, in minutes (see contextstore.Period). A
@@ -45,7 +48,7 @@ func Presets() []Preset {
 		{"1d", "1 day", Period{Minutes: MinutesPerDay}},
 		{"1w", "1 week", Period{Minutes: MinutesPerWeek}},
 		{"7d", "7 days", Period{Minutes: 7 * MinutesPerDay}},
-		{"1m", "1 month (30 days)", Period{Minutes: MinutesPerMonth}},
+		{"1mo", "1 month (30 days)", Period{Minutes: MinutesPerMonth}},
 		{"permanent", "permanent", Period{Permanent: true}},
 	}
 }
@@ -56,21 +59,25 @@ const periodHelp = contextstore.PeriodHelp
 // ParsePeriod parses what an admin picks or types, case-insensitively and
 // ignoring surrounding space:
 //
-//	1h, 1d, 1w, 7d, 1m    the presets (1m is one month of 30 days)
+//	1h, 1d, 1w, 7d, 1mo   the presets (1mo is one month of 30 days)
 //	1 hour, 1 day, 1 week, 7 days, 1 month   the same, spelt out
 //	permanent
 //	90                    a custom number of minutes
-//	90min, 2h, 3d, 2w, 3mo   a count with a unit (min, h, d, w, mo, or the
-//	                      spelt-out words)
+//	90m, 36h, 3d, 2w, 3mo, 1h30m   any duration of internal/duration, the
+//	                      grammar of the configuration too
 //
-// "m" means month only in the preset "1m"; any other count with "m"
-// ("90m") is refused as ambiguous, since it is a classic way to block
-// someone for 90 months instead of 90 minutes. Errors are *ValidationError
-// values for the field "period", wrapping ErrInvalid.
+// "m" is minutes, as in every duration chatflow reads (and in Go); months
+// are "mo". (Until the first release "90m" was refused as ambiguous and
+// "1m" was the one-month preset; see the changelog.) A period is a whole
+// number of minutes, at least 1. Errors are *ValidationError values for
+// the field "period", wrapping ErrInvalid.
 func ParsePeriod(s string) (Period, error) {
 	in := strings.ToLower(strings.Join(strings.Fields(s), " "))
 	fail := func(msg string) (Period, error) {
 		return Period{}, problems{{Field: "period", Message: msg}}.err()
+	}
+	tooLong := func() (Period, error) {
+		return fail(fmt.Sprintf("%q is too long; the longest custom period is %d minutes (10 years), use permanent beyond", s, MaxMinutes))
 	}
 	if in == "" {
 		return fail("empty; " + periodHelp)
@@ -78,43 +85,32 @@ func ParsePeriod(s string) (Period, error) {
 	if in == "permanent" {
 		return Period{Permanent: true}, nil
 	}
-	i := 0
-	for i < len(in) && in[i] >= '0' && in[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return fail(fmt.Sprintf("%q is not a period; %s", s, periodHelp))
-	}
-	n, err := strconv.Atoi(in[:i])
-	if err != nil || n > MaxMinutes {
-		return fail(fmt.Sprintf("%q is too long; the longest custom period is %d minutes (10 years), use permanent beyond", s, MaxMinutes))
-	}
-	unit := strings.TrimSpace(in[i:])
-	var per int
-	switch unit {
-	case "", "min", "mins", "minute", "minutes":
-		per = 1
-	case "h", "hour", "hours":
-		per = MinutesPerHour
-	case "d", "day", "days":
-		per = MinutesPerDay
-	case "w", "week", "weeks":
-		per = MinutesPerWeek
-	case "mo", "month", "months":
-		per = MinutesPerMonth
-	case "m":
-		if n != 1 {
-			return fail(fmt.Sprintf("%q is ambiguous: write %dmin for minutes or %dmo for months", s, n, n))
+	var minutes int
+	if strings.Trim(in, "0123456789") == "" { // custom minutes
+		n, err := strconv.Atoi(in)
+		if err != nil || n > MaxMinutes {
+			return tooLong()
 		}
-		per = MinutesPerMonth
-	default:
-		return fail(fmt.Sprintf("%q has an unknown unit %q; %s", s, unit, periodHelp))
+		minutes = n
+	} else {
+		d, err := duration.Parse(in)
+		var de *duration.Error
+		if errors.As(err, &de) {
+			if de.Reason == "too long" {
+				return tooLong()
+			}
+			return fail(fmt.Sprintf("%q is not a period: %s; %s", s, de.Reason, periodHelp))
+		}
+		if d%time.Minute != 0 {
+			return fail(fmt.Sprintf("%q is not a whole number of minutes; a block lasts whole minutes", s))
+		}
+		if d/time.Minute > MaxMinutes {
+			return tooLong()
+		}
+		minutes = int(d / time.Minute)
 	}
-	if n == 0 {
+	if minutes == 0 {
 		return fail(fmt.Sprintf("%q is zero; a block lasts at least 1 minute", s))
 	}
-	if n > MaxMinutes/per {
-		return fail(fmt.Sprintf("%q is too long; the longest custom period is %d minutes (10 years), use permanent beyond", s, MaxMinutes))
-	}
-	return Period{Minutes: n * per}, nil
+	return Period{Minutes: minutes}, nil
 }

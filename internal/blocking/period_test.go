@@ -18,7 +18,11 @@ func TestParsePeriod(t *testing.T) {
 		{in: "1d", want: blocking.Period{Minutes: 1440}},
 		{in: "1w", want: blocking.Period{Minutes: 10080}},
 		{in: "7d", want: blocking.Period{Minutes: 10080}},
-		{in: "1m", want: blocking.Period{Minutes: 43200}},
+		{in: "1mo", want: blocking.Period{Minutes: 43200}},
+		{in: "1m", want: blocking.Period{Minutes: 1}},
+		{in: "90m", want: blocking.Period{Minutes: 90}},
+		{in: "36h", want: blocking.Period{Minutes: 36 * 60}},
+		{in: "1h30m", want: blocking.Period{Minutes: 90}},
 		{in: "permanent", want: blocking.Period{Permanent: true}},
 		{in: " Permanent ", want: blocking.Period{Permanent: true}},
 		{in: "1 hour", want: blocking.Period{Minutes: 60}},
@@ -33,11 +37,11 @@ func TestParsePeriod(t *testing.T) {
 		{in: "3mo", want: blocking.Period{Minutes: 3 * 43200}},
 		{in: "5256000", want: blocking.Period{Minutes: blocking.MaxMinutes}},
 
-		{in: "", wantErr: `invalid input: period: empty; use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90`},
-		{in: "soon", wantErr: `invalid input: period: "soon" is not a period; use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90`},
-		{in: "-5", wantErr: `invalid input: period: "-5" is not a period; use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90`},
-		{in: "2x", wantErr: `invalid input: period: "2x" has an unknown unit "x"; use 1h, 1d, 1w, 7d, 1m (30 days), permanent, or minutes such as 90`},
-		{in: "90m", wantErr: `invalid input: period: "90m" is ambiguous: write 90min for minutes or 90mo for months`},
+		{in: "", wantErr: `invalid input: period: empty; use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90`},
+		{in: "soon", wantErr: `invalid input: period: "soon" is not a period: "soon" is not a number; use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90`},
+		{in: "-5", wantErr: `invalid input: period: "-5" is not a period: "-5" is not a number; use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90`},
+		{in: "2x", wantErr: `invalid input: period: "2x" is not a period: unknown unit "x"; use 1h, 1d, 1w, 7d, 1mo (30 days), permanent, a duration such as 90m or 36h, or minutes such as 90`},
+		{in: "90s", wantErr: `invalid input: period: "90s" is not a whole number of minutes; a block lasts whole minutes`},
 		{in: "0", wantErr: `invalid input: period: "0" is zero; a block lasts at least 1 minute`},
 		{in: "0h", wantErr: `invalid input: period: "0h" is zero; a block lasts at least 1 minute`},
 		{in: "5256001", wantErr: `invalid input: period: "5256001" is too long; the longest custom period is 5256000 minutes (10 years), use permanent beyond`},
@@ -72,9 +76,10 @@ func TestPeriodStringRoundTrip(t *testing.T) {
 		{blocking.Period{Minutes: 1440}, "1d"},
 		{blocking.Period{Minutes: 10080}, "7d"},
 		{blocking.Period{Minutes: 20160}, "2w"},
-		{blocking.Period{Minutes: 43200}, "1m"},
+		{blocking.Period{Minutes: 43200}, "1mo"},
+		{blocking.Period{Minutes: 1}, "1m"},
 		{blocking.Period{Minutes: 86400}, "2mo"},
-		{blocking.Period{Minutes: 90}, "90min"},
+		{blocking.Period{Minutes: 90}, "90m"},
 		{blocking.Period{Permanent: true}, "permanent"},
 		{blocking.Period{}, "invalid"},
 		{blocking.Period{Minutes: 5, Permanent: true}, "invalid"},
@@ -102,7 +107,7 @@ func TestCreatePresets(t *testing.T) {
 	}
 	cases := map[string]time.Duration{
 		"1h": time.Hour, "1d": 24 * time.Hour, "1w": 7 * 24 * time.Hour, "7d": 7 * 24 * time.Hour,
-		"1m": 30 * 24 * time.Hour, "90": 90 * time.Minute, "permanent": 0,
+		"1mo": 30 * 24 * time.Hour, "90": 90 * time.Minute, "90m": 90 * time.Minute, "permanent": 0,
 	}
 	i := 0
 	for in, d := range cases {

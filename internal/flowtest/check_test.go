@@ -68,8 +68,8 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name:   "bad duration",
-			script: "steps:\n  - advance: 3 days\n",
-			want:   []string{`FILE:2:14: step 1: advance: invalid duration "3 days" (use e.g. 90m, 24h, 1d, 1w)`},
+			script: "steps:\n  - advance: 3 dayz\n",
+			want:   []string{`FILE:2:14: step 1: advance: invalid duration "3 dayz": unknown unit "dayz" (e.g. 90m, 36h, 7d, 1w, 3mo)`},
 		},
 		{
 			name:   "every problem at once",

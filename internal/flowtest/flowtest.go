@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/chatflow/chatflow/internal/duration"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -411,26 +411,18 @@ func cmdAdvance(_ context.Context, s *Session, arg *yaml.Node) error {
 	return nil
 }
 
-// ParseDuration parses Go durations plus a "d" (day) and "w" (week) unit,
-// e.g. "90m", "24h", "1d", "2w".
+// ParseDuration parses the clock move of an advance step in chatflow's
+// one duration grammar (internal/duration): "90m", "24h", "1d", "2w"; a
+// leading "-" moves the clock back.
 func ParseDuration(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if n, ok := strings.CutSuffix(v, suffix); ok {
-			f, err := strconv.ParseFloat(n, 64)
-			// NaN, infinities and overflows would convert to an arbitrary
-			// Duration (the clock jumping to year 1707), not fail.
-			if err != nil || math.IsNaN(f) || math.Abs(f*float64(unit)) >= math.MaxInt64 {
-				return 0, fmt.Errorf("invalid duration %q", v)
-			}
-			return time.Duration(f * float64(unit)), nil
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(v), "-"); ok {
+		d, err := duration.Parse(rest)
+		if err != nil {
+			return 0, &duration.Error{Input: v, Reason: err.(*duration.Error).Reason}
 		}
+		return -d, nil
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use e.g. 90m, 24h, 1d, 1w)", v)
-	}
-	return d, nil
+	return duration.Parse(v)
 }
 
 func cmdAgentDisconnected(ctx context.Context, s *Session, arg *yaml.Node) error {

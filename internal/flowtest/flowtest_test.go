@@ -100,15 +100,17 @@ func TestParseDuration(t *testing.T) {
 		{in: " 7d ", want: 7 * 24 * time.Hour},
 		{in: "-1d", want: -24 * time.Hour},
 		{in: "0", want: 0},
-		{in: "", wantErr: `invalid duration "" (use e.g. 90m, 24h, 1d, 1w)`},
-		{in: "1y", wantErr: `invalid duration "1y" (use e.g. 90m, 24h, 1d, 1w)`},
-		{in: "ten minutes", wantErr: `invalid duration "ten minutes" (use e.g. 90m, 24h, 1d, 1w)`},
-		{in: "d", wantErr: `invalid duration "d"`},
-		{in: "xd", wantErr: `invalid duration "xd"`},
-		{in: "1h2d", wantErr: `invalid duration "1h2d"`},
-		{in: "NaNd", wantErr: `invalid duration "NaNd"`},
-		{in: "Infw", wantErr: `invalid duration "Infw"`},
-		{in: "1e300d", wantErr: `invalid duration "1e300d"`},
+		{in: "1h2d", want: 49 * time.Hour},
+		{in: "3 days", want: 72 * time.Hour},
+		{in: "", wantErr: `invalid duration "": empty (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "1y", wantErr: `invalid duration "1y": unknown unit "y" (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "ten minutes", wantErr: `invalid duration "ten minutes": "ten" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "d", wantErr: `invalid duration "d": "d" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "xd", wantErr: `invalid duration "xd": "xd" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "NaNd", wantErr: `invalid duration "NaNd": "nand" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "Infw", wantErr: `invalid duration "Infw": "infw" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "1e300d", wantErr: `invalid duration "1e300d": unknown unit "e" (e.g. 90m, 36h, 7d, 1w, 3mo)`},
+		{in: "-x", wantErr: `invalid duration "-x": "x" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)`},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := flowtest.ParseDuration(tc.in)
@@ -523,7 +525,7 @@ func TestRunFileFailures(t *testing.T) {
 		{
 			name:    "bad duration",
 			body:    "steps:\n  - advance: soon\n",
-			failure: "%s:2:5: step 1 (advance): invalid duration \"soon\" (use e.g. 90m, 24h, 1d, 1w)",
+			failure: "%s:2:5: step 1 (advance): invalid duration \"soon\": \"soon\" is not a number (e.g. 90m, 36h, 7d, 1w, 3mo)",
 		},
 		{
 			name:    "conversation without id",

@@ -111,7 +111,7 @@ func TestAdminCreateErrorsStoreNothing(t *testing.T) {
 		{"bad range", `{"range": "10.0.0.0/33", "period": "1h", "reason_category": "spam"}`, 422, []string{"range"}},
 		{"range over a private network", `{"range": "10.0.0.0/8", "period": "1h", "reason_category": "spam"}`, 422, []string{"range"}},
 		{"period too long", `{"user_id": "u-2", "period": "4000d", "reason_category": "spam"}`, 422, []string{"period"}},
-		{"ambiguous period and bad category", `{"user_id": "u-2", "period": "90m", "reason_category": "rude"}`, 422, []string{"period", "reason_category"}},
+		{"sub-minute period and bad category", `{"user_id": "u-2", "period": "90s", "reason_category": "rude"}`, 422, []string{"period", "reason_category"}},
 		{"unknown kind", `{"kind": "email", "period": "1h", "reason_category": "spam"}`, 422, []string{"kind"}},
 		{"bad channel", `{"user_id": "u-2", "channels": ["sms"], "period": "1h", "reason_category": "spam"}`, 422, []string{"channels[0]"}},
 		{"duplicate", `{"user_id": "u-1", "period": "1h", "reason_category": "spam"}`, 422, nil},

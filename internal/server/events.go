@@ -24,6 +24,10 @@ const (
 	// defaultBlockedText is the neutral text of the "blocked" state when
 	// no WithBlockedText is given.
 	defaultBlockedText = "Live chat isn't available right now."
+	// reconnectRetry is the SSE retry hint of the "reconnect" event sent
+	// when the server shuts down: how long the browser waits before it
+	// connects again.
+	reconnectRetry = time.Second
 )
 
 // WithEventPoll sets how often GET /v1/conversations/{id}/events reads the
@@ -99,7 +103,8 @@ type stateEvent struct {
 // (the current state first, then every change) and "message" (each agent
 // message written after the stream opened). It reads the stored
 // conversation every eventPoll and ends when the client goes away or the
-// conversation ends. Block reasons are never sent.
+// conversation ends. When the server shuts down (CloseStreams) it sends a
+// last "reconnect" event and ends. Block reasons are never sent.
 func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c, ok := s.pathConversation(w, r)
@@ -143,6 +148,9 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-s.closing:
+			s.sendReconnect(w, rc)
 			return
 		case <-tick.C:
 		}
@@ -188,6 +196,14 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 			quiet = time.Now()
 		}
 	}
+}
+
+// sendReconnect writes the stream's last event when the server shuts
+// down: "reconnect", with a retry hint for EventSource, which connects
+// again by itself once the stream ends.
+func (s *Server) sendReconnect(w http.ResponseWriter, rc *http.ResponseController) {
+	_, _ = fmt.Fprintf(w, "retry: %d\nevent: reconnect\ndata: {\"reason\":\"shutdown\"}\n\n", reconnectRetry.Milliseconds())
+	_ = rc.Flush()
 }
 
 // newMessages returns the messages of transcript after last (the newest

@@ -37,6 +37,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -70,6 +71,9 @@ type Server struct {
 	eventPoll   time.Duration // see WithEventPoll
 	blockedText string        // see WithBlockedText
 	demo        []demoStaff   // see WithDemo; nil: demo mode is off
+	// closing is closed by CloseStreams: open event streams end.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // Option configures New.
@@ -166,7 +170,7 @@ func (s *Server) routes() []route {
 // X-Forwarded-For is believed.
 func New(a *app.App, trusted []netip.Prefix, opts ...Option) *Server {
 	s := &Server{app: a, log: a.Logger.Named("http"), trusted: trusted, mux: http.NewServeMux(),
-		eventPoll: defaultEventPoll, blockedText: defaultBlockedText, widget: WidgetOptions{Languages: []string{"en"}}}
+		eventPoll: defaultEventPoll, blockedText: defaultBlockedText, widget: WidgetOptions{Languages: []string{"en"}}, closing: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -199,6 +203,14 @@ func (s *Server) Routes() []string {
 	}
 	return out
 }
+
+// CloseStreams ends every open event stream of the server, and every
+// stream opened after it, with a final "reconnect" event (and an SSE
+// retry hint) that tells the client to connect again — to another
+// instance, or to this one once it is back. Register it with
+// http.Server.RegisterOnShutdown: Shutdown waits for active connections,
+// and a stream is one until it ends. Safe to call more than once.
+func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // Metrics returns the instruments the server counts on.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
@@ -253,6 +265,9 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 `)
 }
 
+// readyProbeID is the conversation /readyz reads (it never exists).
+const readyProbeID = "readyz-probe"
+
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -273,6 +288,15 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if err := s.app.Store.Ping(ctx); err != nil {
 		noteCause(r, err)
 		problem(w, http.StatusServiceUnavailable, "store unreachable", err.Error())
+		return
+	}
+	// A ping proves little: a standalone client on a Cluster node, a
+	// read-only replica or a wrong ACL answers PING but fails every turn.
+	// Read a conversation key in the store's namespace, as a turn does.
+	if _, err := s.app.Store.GetConversation(ctx, readyProbeID); err != nil && !errors.Is(err, contextstore.ErrNotFound) {
+		err = fmt.Errorf("reading a conversation as a turn does: %w", err)
+		noteCause(r, err)
+		problem(w, http.StatusServiceUnavailable, "store cannot serve turns", err.Error())
 		return
 	}
 	writeJSON(w, 200, map[string]string{"status": "ready"})

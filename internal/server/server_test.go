@@ -38,10 +38,14 @@ type flakyStore struct {
 	pingErr atomic.Pointer[error]
 	putErr  atomic.Pointer[error]
 	reads   atomic.Int64 // GetConversation calls
+	getErr  atomic.Pointer[error]
 }
 
 func (s *flakyStore) GetConversation(ctx context.Context, id string) (*contextstore.Conversation, error) {
 	s.reads.Add(1)
+	if err := s.getErr.Load(); err != nil {
+		return nil, *err
+	}
 	return s.Store.GetConversation(ctx, id)
 }
 
@@ -377,6 +381,18 @@ func TestProbes(t *testing.T) {
 	down := fmt.Errorf("dial tcp 10.0.0.9:6379: %w", contextstore.ErrUnavailable)
 	e.store.pingErr.Store(&down)
 	checkProblem(t, e.do(t, "GET", "/readyz", ""), http.StatusServiceUnavailable, "store unreachable")
+	// The store answers pings but cannot serve a turn's read (a Cluster
+	// node behind a standalone client answers MOVED): not ready, and why.
+	e.store.pingErr.Store(nil)
+	moved := fmt.Errorf("redis: get: MOVED 1234 10.0.0.7:6379: %w", contextstore.ErrUnavailable)
+	e.store.getErr.Store(&moved)
+	r := e.do(t, "GET", "/readyz", "")
+	checkProblem(t, r, http.StatusServiceUnavailable, "store cannot serve turns")
+	if !strings.Contains(r.body, "MOVED 1234") {
+		t.Errorf("readyz body %s does not give the cause", r.body)
+	}
+	e.store.getErr.Store(nil)
+	e.store.pingErr.Store(&down)
 	// Liveness does not depend on the store.
 	if r := e.do(t, "GET", "/healthz", ""); r.status != 200 {
 		t.Errorf("healthz with the store down = %d", r.status)

@@ -409,7 +409,7 @@ func TestDisconnectPeriod(t *testing.T) {
 		before := e.blockCount(t)
 		for _, body := range []string{
 			`{"block": true, "reason_category": "spam", "period": "1d", "minutes": 60}`,
-			`{"block": true, "reason_category": "spam", "period": "90m"}`,
+			`{"block": true, "reason_category": "spam", "period": "90s"}`,
 			`{"block": true, "reason_category": "spam", "period": "soon"}`,
 		} {
 			p := decodeProblem(t, e.must(t, http.StatusUnprocessableEntity, nil, agentTok, "POST", disc, body))
