@@ -122,3 +122,7 @@ func (s *Store) ClearStrikes(ctx context.Context, subject string) (int, error) {
 	}
 	return n, nil
 }
+
+// KeyPrefix returns the prefix of every key of the store, so that what
+// shares its Redis (the rate limiter) can keep its keys beside the store's.
+func (s *Store) KeyPrefix() string { return s.keys.prefix }

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chatflow/chatflow/internal/moderation"
 	"github.com/chatflow/chatflow/internal/workinghours"
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 	// REDIS_ADDR, which replace them) are set; otherwise `serve` uses the
 	// embedded store.
 	Redis RedisConfig `yaml:"redis"`
+	// Moderation is automatic moderation (rate limits, watched-word
+	// rules, strikes and the ladder); see moderation.Config. Absent: the
+	// default limits and ladder, no rules.
+	Moderation moderation.Config `yaml:"moderation"`
 }
 
 // VisitorSecret returns the visitor token secret: the environment's
@@ -95,6 +100,12 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if _, err := workinghours.New(c.WorkingHours); err != nil {
 		return c, fmt.Errorf("config %s: working_hours: %w", path, err)
+	}
+	if err := c.Moderation.SetFile(path); err != nil {
+		return c, fmt.Errorf("config %s: moderation: %w", path, err)
+	}
+	if err := c.Moderation.Check().Err(); err != nil {
+		return c, err
 	}
 	return c, nil
 }
