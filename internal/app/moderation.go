@@ -10,6 +10,7 @@ import (
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/blocking"
+	"github.com/chatflow/chatflow/internal/ipban"
 	"github.com/chatflow/chatflow/internal/moderation"
 	"github.com/chatflow/chatflow/internal/privacy"
 	"github.com/chatflow/chatflow/internal/ratelimit"
@@ -38,6 +39,7 @@ func newLimiter(store contextstore.Store, o Options) ratelimit.Limiter {
 }
 
 func newModeration(a *App, o Options, sealer *privacy.Sealer, effects *sanctions.Effects) (*moderation.Service, error) {
+	never := a.Blocking.NeverBlock()
 	m, err := moderation.New(moderation.Options{
 		Config:    o.Config.Moderation,
 		Limiter:   newLimiter(o.Store, o),
@@ -45,6 +47,7 @@ func newModeration(a *App, o Options, sealer *privacy.Sealer, effects *sanctions
 		Sanctions: automodSanctions{a.Blocking, effects},
 		Barred:    gate{a.Blocking}.Barred,
 		HashIP:    func(ip netip.Addr) string { return sealer.HashIP(ip) },
+		Shared:    func(ip netip.Addr) bool { return ipban.IsNeverBlock(ip, never) },
 		Clock:     o.Clock,
 		Logger:    o.Logger,
 		Observer:  o.ModerationObserver,

@@ -40,9 +40,9 @@ func send(t *testing.T, a *app.App, conv, text string, i int) (*flows.TurnResult
 	return res, nil
 }
 
-// TestFloodIsThrottledThenBlocked: an anonymous visitor sending 12
-// messages within 10 s is throttled (the default limit: a burst of 6,
-// then 12 a minute), each refusal is a strike, and the third strike within
+// TestFloodIsThrottledThenBlocked: an anonymous visitor sending 16
+// messages within 8 s is throttled (the default limit: a burst of 10,
+// then 20 a minute), each refusal is a strike, and the third strike within
 // 10 minutes is an offence the ladder sanctions for an hour: a
 // conversation block by automod:conversation_messages (reason spam), the
 // neutral text, no more replies; the next offence gets a day.
@@ -52,7 +52,7 @@ func TestFloodIsThrottledThenBlocked(t *testing.T) {
 	a := newModApp(t, store, clk, app.Config{})
 	var seq []string
 	var last *flows.TurnResult
-	for i := 1; i <= 12; i++ {
+	for i := 1; i <= 16; i++ {
 		res, le := send(t, a, "flood", "buy now", i)
 		switch {
 		case le != nil:
@@ -65,13 +65,12 @@ func TestFloodIsThrottledThenBlocked(t *testing.T) {
 		default:
 			seq = append(seq, "ok")
 		}
-		clk.Advance(800 * time.Millisecond)
+		clk.Advance(500 * time.Millisecond)
 	}
-	// A burst of 6, then one message per 5 s: every other message is
-	// refused; the third refusal completes the offence (the message is
-	// kept, the block answers it); refusals of a blocked visitor are no
-	// strikes.
-	if got := strings.Join(seq, " "); got != "ok ok ok ok ok ok 429 ok 429 blocked 429 429" {
+	// A burst of 10, then one message per 3 s; the third refusal
+	// completes the offence (the message is kept, the block answers it);
+	// refusals of a blocked visitor are no strikes.
+	if got := strings.Join(seq, " "); got != "ok ok ok ok ok ok ok ok ok ok ok 429 ok 429 blocked 429" {
 		t.Fatalf("sequence: %s", got)
 	}
 	if got := strings.Join(last.Replies, "|"); got != "This chat has ended." {
@@ -97,9 +96,9 @@ func TestFloodIsThrottledThenBlocked(t *testing.T) {
 	// The same visitor floods a new conversation an hour later: the
 	// second offence gets a day.
 	clk.Advance(time.Hour)
-	for i := 100; i < 112; i++ {
+	for i := 100; i < 116; i++ {
 		send(t, a, "flood2", "buy now", i)
-		clk.Advance(800 * time.Millisecond)
+		clk.Advance(500 * time.Millisecond)
 	}
 	blocks, _ = store.ListBlocks(t.Context(), contextstore.BlockQuery{ConversationID: "flood2"})
 	if len(blocks) != 1 || blocks[0].Until.Sub(blocks[0].CreatedAt) != 24*time.Hour {

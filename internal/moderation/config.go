@@ -90,9 +90,9 @@ type Limits struct {
 // typing never meets them; a script does within seconds.
 func DefaultLimits() map[string]Limit {
 	return map[string]Limit{
-		LimitConversationMessages: {Rate: 12, Burst: 6, Per: Duration(time.Minute)},
-		LimitVisitorMessages:      {Rate: 30, Burst: 15, Per: Duration(time.Minute)},
-		LimitNewConversations:     {Rate: 10, Burst: 5, Per: Duration(time.Hour)},
+		LimitConversationMessages: {Rate: 20, Burst: 10, Per: Duration(time.Minute)},
+		LimitVisitorMessages:      {Rate: 40, Burst: 20, Per: Duration(time.Minute)},
+		LimitNewConversations:     {Rate: 30, Burst: 10, Per: Duration(time.Hour)},
 		LimitAgentRequests:        {Rate: 120, Burst: 30, Per: Duration(time.Minute)},
 		LimitAppeals:              {Rate: 3, Burst: 2, Per: Duration(24 * time.Hour)},
 		LimitStaff:                {Rate: 600, Burst: 120, Per: Duration(time.Minute)},

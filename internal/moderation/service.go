@@ -100,6 +100,10 @@ type Options struct {
 	// HashIP is the keyed hash of a visitor address (privacy.Sealer.HashIP):
 	// subjects never hold a clear IP.
 	HashIP func(netip.Addr) string
+	// Shared reports addresses that stand for many visitors (the
+	// never-block networks): they are no subject, and the per-IP limits
+	// do not apply to them. Nil: none.
+	Shared func(netip.Addr) bool
 	// Clock defaults to time.Now.
 	Clock func() time.Time
 	// Logger defaults to zap.NewNop(); it is named "moderation".
@@ -126,6 +130,8 @@ type Service struct {
 
 	mu     sync.RWMutex
 	shadow map[string]bool // rule id -> shadow, as switched in the portal
+
+	recent decisions
 }
 
 // New checks the configuration (every problem at once, wrapping
@@ -201,13 +207,19 @@ func (s *Service) VisitorSubject(c *contextstore.Conversation) string {
 }
 
 // IPSubject is the subject of a visitor address: "ip:<keyed hash>", or ""
-// for an address that does not parse.
+// for an address that does not parse or is shared (Options.Shared: the
+// never-block networks — loopback, private, carrier-grade NAT — are many
+// people, or a proxy whose X-Forwarded-For is not trusted, not one).
 func (s *Service) IPSubject(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return ""
 	}
-	return "ip:" + s.o.HashIP(a.Unmap())
+	a = a.Unmap()
+	if s.o.Shared != nil && s.o.Shared(a) {
+		return ""
+	}
+	return "ip:" + s.o.HashIP(a)
 }
 
 // ConversationSubject is the subject of a conversation: "conv:<id>".
@@ -323,13 +335,8 @@ func (s *Service) Message(ctx context.Context, m Message) (Outcome, error) {
 			return out, fmt.Errorf("moderation: deciding whether %s is blocked: %w", c.ID, err)
 		}
 	}
-	if err := s.Allow(ctx, LimitConversationMessages, ConversationSubject(c.ID)); err != nil {
+	if err := s.messageLimits(ctx, m); err != nil {
 		return s.limited(ctx, m, subjects, err, barred)
-	}
-	if v := s.VisitorSubject(c); v != "" {
-		if err := s.Allow(ctx, LimitVisitorMessages, v); err != nil {
-			return s.limited(ctx, m, subjects, err, barred)
-		}
 	}
 	if barred || len(s.rules) == 0 {
 		return out, nil
@@ -419,6 +426,53 @@ func (s *Service) Message(ctx context.Context, m Message) (Outcome, error) {
 		out.Handled = true
 	}
 	return out, err
+}
+
+// messageLimits applies the message limits once per cause: a turn retried
+// after a lost compare-and-swap gets the first attempt's decision instead
+// of spending another token.
+func (s *Service) messageLimits(ctx context.Context, m Message) error {
+	if d, ok := s.recent.get(m.Cause); ok {
+		return d
+	}
+	err := s.Allow(ctx, LimitConversationMessages, ConversationSubject(m.Conversation.ID))
+	if v := s.VisitorSubject(m.Conversation); err == nil && v != "" {
+		err = s.Allow(ctx, LimitVisitorMessages, v)
+	}
+	s.recent.put(m.Cause, err)
+	return err
+}
+
+// decisions remembers the limit decisions of recent causes (bounded: it
+// forgets everything when full; a retry follows its first attempt within
+// milliseconds).
+type decisions struct {
+	mu sync.Mutex
+	m  map[string]error
+}
+
+const maxDecisions = 4096
+
+func (d *decisions) get(cause string) (error, bool) {
+	if cause == "" {
+		return nil, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	err, ok := d.m[cause]
+	return err, ok
+}
+
+func (d *decisions) put(cause string, err error) {
+	if cause == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= maxDecisions {
+		d.m = make(map[string]error, 64)
+	}
+	d.m[cause] = err
 }
 
 // limited handles a refused message: a strike, maybe an offence.

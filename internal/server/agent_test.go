@@ -490,7 +490,7 @@ func TestEveryStaffRouteNeedsAuth(t *testing.T) {
 			}
 		}
 	}
-	if got := len(e.auth.denials()); got != n || n != 17 {
+	if got := len(e.auth.denials()); got != n || n != 22 {
 		t.Errorf("%d denials recorded for %d admin routes", got, n)
 	}
 }
