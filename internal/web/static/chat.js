@@ -379,6 +379,8 @@ async function start(userToken) {
           : "Your sign-in could not be verified. Please sign in again on the site, or chat as a guest.",
         "error",
       );
+    } else if (err instanceof ApiError && err.status === 429) {
+      status("Too many chats were started from your network. Please try again later.", "info");
     } else {
       fail(err);
     }
@@ -451,6 +453,9 @@ async function send(ev) {
       status("Your message was not sent: this chat has ended.", "error");
     } else if (err instanceof ApiError && err.status === 404) {
       status("Your message was not sent: this chat is no longer available.", "error");
+    } else if (err instanceof ApiError && err.status === 429) {
+      // Automatic moderation's rate limit: a neutral notice, the text stays.
+      status("You're sending messages too quickly. Please wait a moment, then press Send again.", "info");
     } else if (err instanceof ApiError) {
       status(`Your message was not sent (${err.describe()}). Press Send to try again.`, "error");
     } else {
