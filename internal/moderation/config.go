@@ -1,12 +1,11 @@
 package moderation
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -196,19 +195,80 @@ func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// decodeStrict decodes n into v refusing unknown fields (yaml.Node.Decode
-// does not take KnownFields, so the node is re-encoded).
+// decodeStrict decodes n into v, refusing keys that v does not have with
+// their line and column (yaml.Node.Decode is not strict by itself).
 func decodeStrict(n *yaml.Node, v any) error {
-	b, err := yaml.Marshal(n)
-	if err != nil {
+	if err := knownKeys(n, reflect.TypeOf(v)); err != nil {
 		return err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		// Line numbers of the re-encoded node are not the file's: say
-		// which key, from the original node.
-		return fmt.Errorf("line %d: moderation: %w", n.Line, err)
+	return n.Decode(v)
+}
+
+// KeyError is an unknown key in a moderation section or rules file.
+type KeyError struct {
+	Line, Col int
+	Key       string
+}
+
+func (e *KeyError) Error() string {
+	return fmt.Sprintf("line %d, column %d: unknown key %q", e.Line, e.Col, e.Key)
+}
+
+// keyProblems turns the KeyErrors in err into problems of file; ok is
+// false when err has other errors.
+func keyProblems(file string, err error) (Problems, bool) {
+	var ps Problems
+	for _, e := range unjoin(err) {
+		ke, isKey := e.(*KeyError)
+		if !isKey {
+			return nil, false
+		}
+		ps = append(ps, Problem{File: file, Line: ke.Line, Col: ke.Col, Msg: fmt.Sprintf("unknown key %q", ke.Key)})
+	}
+	return ps, true
+}
+
+// knownKeys checks every mapping key of n against the yaml tags of t.
+func knownKeys(n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		if t == reflect.TypeOf(Duration(0)) {
+			return nil
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" && name != "-" {
+				fields[name] = f.Type
+			}
+		}
+		var errs []error
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				errs = append(errs, &KeyError{Line: k.Line, Col: k.Column, Key: k.Value})
+				continue
+			}
+			if err := knownKeys(n.Content[i+1], ft); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		var errs []error
+		for _, e := range n.Content {
+			if err := knownKeys(e, t.Elem()); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
 	}
 	return nil
 }
@@ -290,15 +350,14 @@ func LoadRulesFile(path string) (*Config, error) {
 	var f struct {
 		Rules []Rule `yaml:"rules"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	c := &Config{Rules: f.Rules, file: path, nodes: map[string]*yaml.Node{}}
+	c := &Config{file: path, nodes: map[string]*yaml.Node{}}
 	if len(doc.Content) > 0 {
+		if err := decodeStrict(doc.Content[0], &f); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 		index(doc.Content[0], "", c.nodes)
 	}
+	c.Rules = f.Rules
 	return c, nil
 }
 
@@ -369,7 +428,7 @@ func (c *Config) Check() Problems {
 			continue
 		}
 		if err := l.RateLimit().Validate(); err != nil {
-			add("limits."+name, "limit %s: %v", name, errors.Unwrap(err))
+			add("limits."+name, "limit %s: %s", name, strings.TrimPrefix(err.Error(), ratelimit.ErrInvalidLimit.Error()+": "))
 		}
 	}
 	lad := c.ladder()
@@ -383,6 +442,7 @@ func (c *Config) Check() Problems {
 		add("ladder.decay", "ladder: decay %s is shorter than the window %s", time.Duration(lad.Decay), time.Duration(lad.Window))
 	}
 	var prev *contextstore.Period
+	prevText := ""
 	for i, s := range lad.Periods {
 		key := fmt.Sprintf("ladder.periods.%d", i)
 		p, err := blocking.ParsePeriod(s)
@@ -391,9 +451,9 @@ func (c *Config) Check() Problems {
 			continue
 		}
 		if prev != nil && !increases(*prev, p) {
-			add(key, "ladder: period %s does not increase on %s before it", p, *prev)
+			add(key, "ladder: period %s does not increase on %s before it", s, prevText)
 		}
-		prev = &p
+		prev, prevText = &p, s
 	}
 	if len(lad.Periods) == 0 {
 		add("ladder.periods", "ladder: no periods")
@@ -416,7 +476,7 @@ func (c *Config) Check() Problems {
 		}
 		for j, pat := range r.Patterns {
 			if _, err := regexp.Compile(pat); err != nil {
-				add(fmt.Sprintf("%s.patterns.%d", key, j), "rule %q: bad regular expression %q: %v", r.ID, pat, errors.Unwrap(err))
+				add(fmt.Sprintf("%s.patterns.%d", key, j), "rule %q: bad regular expression %q: %s", r.ID, pat, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			}
 		}
 		if len(r.Words) == 0 && len(r.Patterns) == 0 {
@@ -458,11 +518,17 @@ func (c *Config) Check() Problems {
 	return ps
 }
 
+// unjoin flattens (nested) errors.Join.
 func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
 	}
-	return []error{err}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, unjoin(e)...)
+	}
+	return out
 }
 
 func periodMsg(err error) string {
@@ -536,4 +602,48 @@ func (c *Config) ladder() Ladder {
 		l.Periods = d.Periods
 	}
 	return l
+}
+
+// LintFile checks a moderation file: a rules file (a `rules:` list) or a
+// service configuration with a `moderation:` section (and the rules file
+// it names). Every problem has its file:line:col.
+func LintFile(path string) Problems {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Problems{{File: path, Msg: err.Error()}}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return Problems{{File: path, Msg: err.Error()}}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "moderation" {
+			continue
+		}
+		var c Config
+		if err := knownKeys(root.Content[i+1], reflect.TypeOf(c)); err != nil {
+			if ps, ok := keyProblems(path, err); ok {
+				return ps
+			}
+		}
+		if err := root.Content[i+1].Decode(&c); err != nil {
+			return Problems{{File: path, Line: root.Content[i].Line, Col: root.Content[i].Column, Msg: err.Error()}}
+		}
+		if err := c.SetFile(path); err != nil {
+			return Problems{{File: path, Line: root.Content[i].Line, Col: root.Content[i].Column, Msg: err.Error()}}
+		}
+		return c.Check()
+	}
+	c, err := LoadRulesFile(path)
+	if err != nil {
+		if ps, ok := keyProblems(path, errors.Unwrap(err)); ok {
+			return ps
+		}
+		return Problems{{File: path, Msg: err.Error()}}
+	}
+	return c.Check()
 }
