@@ -10,7 +10,8 @@ COUNT   ?= 6
 
 .PHONY: run chat test fmt-check vet tidy-check lint bench build validate examples
 
-## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
+## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows;
+##      automatic moderation runs with its default limits and ladder (README "Automatic moderation"; rules: --config examples/chatflow.yaml)
 run:
 	$(GO) run ./cmd/chatflow serve --demo --addr $(ADDR) --flows $(FLOWS) --data $(DATA)
 
