@@ -14,7 +14,8 @@ REDOCLY ?= @redocly/cli@2.77.0
 GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.17.0
 SYFT_VERSION ?= v1.57.2
 
-## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows
+## run: the server in demo mode (loopback only; demo staff sign-in at /v1/demo) on the embedded store with the example flows;
+##      automatic moderation runs with its default limits and ladder (README "Automatic moderation"; rules: --config examples/chatflow.yaml)
 run:
 	$(GO) run ./cmd/chatflow serve --demo --addr $(ADDR) --flows $(FLOWS) --data $(DATA)
 

@@ -275,6 +275,7 @@ type Store interface {
 	AuditLog
 	QueueStore
 	AccountStore
+	StrikeStore
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

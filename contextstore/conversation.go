@@ -57,6 +57,9 @@ type Message struct {
 	At   time.Time `json:"At"`
 	From string    `json:"From"` // FromUser, FromBot, FromAgent, FromSystem or FromStaff
 	Text string    `json:"Text"`
+	// Held marks a visitor line that automatic moderation keeps from the
+	// agent (a hold rule) until a supervisor releases it.
+	Held bool `json:"Held,omitempty"`
 }
 
 // Senders of transcript messages (Message.From).

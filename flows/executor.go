@@ -137,7 +137,10 @@ type Hook any
 
 // BeforeFlowsHook lets a service take over an event before any flow runs.
 // Hooks run in order; the first that returns handled=true ends the turn
-// (the context is still saved).
+// (the context is still saved). They see every visitor message
+// (EventMessage), also while an agent is connected, and may change
+// t.Event.Text (what the flows see); of the agent events they see only
+// agent_disconnected.
 type BeforeFlowsHook interface {
 	BeforeFlows(ctx context.Context, t *Turn) (handled bool, err error)
 }
@@ -189,6 +192,12 @@ func (t *Turn) Reply(text string) { t.replies = append(t.replies, text) }
 // Silence skips the say and ask steps that follow in this turn (a blocked
 // user gets no survey), unless the flow sets prompts_after_block.
 func (t *Turn) Silence() { t.silenced = true }
+
+// Cause identifies the turn's inbound event (conversation id and
+// idempotency key, or the turn's own id): the same on every retry of the
+// turn, so what a hook records under it is recorded once. Empty in an
+// Update.
+func (t *Turn) Cause() string { return t.cause }
 
 // Note appends a staff-only line to the transcript (contextstore.FromStaff):
 // no visitor view shows it.
@@ -431,11 +440,20 @@ func (e *Executor) turn(ctx context.Context, ev Event, cause string) (*TurnResul
 	if ev.Type == EventMessage {
 		e.record(conv, now, contextstore.FromUser, ev.Text)
 	}
-	handled, err := e.agentEvent(ctx, t)
-	if err != nil {
-		return nil, err
+	// A visitor message meets the before-flows hooks (moderation) even
+	// while an agent is connected: what the agent sees is moderated too.
+	var handled bool
+	if ev.Type == EventMessage {
+		if handled, err = e.runHooks(ctx, t); err != nil {
+			return nil, err
+		}
 	}
 	if !handled {
+		if handled, err = e.agentEvent(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	if !handled && ev.Type != EventMessage {
 		if handled, err = e.runHooks(ctx, t); err != nil {
 			return nil, err
 		}

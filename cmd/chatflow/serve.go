@@ -125,7 +125,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	m := metrics.New(log)
-	a, err := app.New(ctx, app.Options{Store: store, FlowPaths: strings.Split(*flowsDir, ","), Logger: log, Config: cfg, EncryptionKey: key, Hooks: []flows.Hook{m.Hook()}})
+	a, err := app.New(ctx, app.Options{Store: store, FlowPaths: strings.Split(*flowsDir, ","), Logger: log, Config: cfg, EncryptionKey: key, Hooks: []flows.Hook{m.Hook()},
+		ModerationObserver: m.Moderation()})
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	}
 	var flowPaths []string
 	var scripts []string
+	var modFiles []string // moderation rules and configurations
 	for _, p := range fs.Args() {
 		info, err := os.Stat(p)
 		switch {
@@ -54,6 +55,13 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 				return err
 			}
 			scripts = append(scripts, s...)
+			m, err := moderationFiles(p)
+			if err != nil {
+				return err
+			}
+			modFiles = append(modFiles, m...)
+		case isModerationFile(p):
+			modFiles = append(modFiles, p)
 		case flowtest.IsScript(p):
 			scripts = append(scripts, p)
 		default:
@@ -67,6 +75,9 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 		if set != nil {
 			nflows = len(set.Flows())
 		}
+	}
+	for _, f := range modFiles {
+		probs = append(probs, moderationProblems(f)...)
 	}
 	checkOpts := scriptCheckOptions(loader)
 	for _, s := range scripts {

@@ -39,6 +39,8 @@ type Store struct {
 	queued map[string]map[string]bool           // queue -> conversation ids in it
 
 	accounts accountTable // see accounts.go
+
+	strikes map[string][]*contextstore.Strike // subject -> strikes, see strikes.go
 }
 
 var _ contextstore.Store = (*Store)(nil)
@@ -56,6 +58,7 @@ func New() *Store {
 		queues:   map[string][]contextstore.QueueEntry{},
 		queued:   map[string]map[string]bool{},
 		accounts: newAccountTable(),
+		strikes:  map[string][]*contextstore.Strike{},
 	}
 }
 

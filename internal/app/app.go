@@ -24,8 +24,10 @@ import (
 	"github.com/chatflow/chatflow/internal/agentdesk"
 	"github.com/chatflow/chatflow/internal/blocking"
 	"github.com/chatflow/chatflow/internal/events"
+	"github.com/chatflow/chatflow/internal/moderation"
 	"github.com/chatflow/chatflow/internal/privacy"
 	"github.com/chatflow/chatflow/internal/queue"
+	"github.com/chatflow/chatflow/internal/ratelimit"
 	"github.com/chatflow/chatflow/internal/sanctions"
 	"github.com/chatflow/chatflow/internal/workinghours"
 )
@@ -48,6 +50,12 @@ type Options struct {
 	// Events receives the domain events (block created, lifted, …;
 	// conversation blocked); nil drops them.
 	Events events.Publisher
+	// Limiter overrides the rate limiter of automatic moderation (default:
+	// redis_rate on a Redis store, else in-process on Clock).
+	Limiter ratelimit.Limiter
+	// ModerationObserver receives moderation's metrics (rule hits, limiter
+	// latency, strikes); nil: none.
+	ModerationObserver moderation.Observer
 }
 
 // App is a wired chatflow system.
@@ -63,10 +71,12 @@ type App struct {
 	// conversations they cover (see Background).
 	Sanctions *sanctions.Pipeline
 	// Desk is the agent desk: take, say, disconnect, direct block.
-	Desk   *agentdesk.Desk
-	Hours  *workinghours.Calendar
-	Logger *zap.Logger
-	Clock  func() time.Time
+	Desk *agentdesk.Desk
+	// Moderation is automatic moderation: rate limits, rules, strikes.
+	Moderation *moderation.Service
+	Hours      *workinghours.Calendar
+	Logger     *zap.Logger
+	Clock      func() time.Time
 	// Warnings are the non-fatal lint findings of the loaded flows.
 	Warnings flows.Problems
 
@@ -128,6 +138,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 
+	if a.Moderation, err = newModeration(a, o, sealer, effects); err != nil {
+		return nil, err
+	}
+
 	a.Registry = actions.NewRegistry()
 	helpdesk.Register(a.Registry, helpdesk.Deps{
 		Sanctions: sanctions.ForFlows{Blocking: a.Blocking, Effects: effects},
@@ -149,7 +163,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Registry: a.Registry,
 		Logger:   o.Logger,
 		Clock:    o.Clock,
-		Hooks:    append([]flows.Hook{sanctions.Gate{Blocking: a.Blocking}, liftHook{a.Blocking}}, o.Hooks...),
+		Hooks:    append([]flows.Hook{sanctions.Gate{Blocking: a.Blocking}, liftHook{a.Blocking}, moderationHook{a.Moderation}}, o.Hooks...),
 	})
 	if err != nil {
 		return nil, err

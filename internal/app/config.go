@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/chatflow/chatflow/internal/duration"
+	"github.com/chatflow/chatflow/internal/moderation"
 	"github.com/chatflow/chatflow/internal/workinghours"
 )
 
@@ -60,6 +61,10 @@ type Config struct {
 	// REDIS_ADDR, which replace them) are set; otherwise `serve` uses the
 	// embedded store.
 	Redis RedisConfig `yaml:"redis"`
+	// Moderation is automatic moderation (rate limits, watched-word
+	// rules, strikes and the ladder); see moderation.Config. Absent: the
+	// default limits and ladder, no rules.
+	Moderation moderation.Config `yaml:"moderation"`
 }
 
 // VisitorSecret returns the visitor token secret: the environment's

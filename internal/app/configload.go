@@ -86,6 +86,7 @@ var configDocs = map[string][2]string{
 	"widget.brand_name":              {"Chat", "shown in the widget's header"},
 	"widget.primary_color":           {"#0b5cad", "the widget's primary colour (`#rrggbb`)"},
 	"widget.logo_url":                {"none", "logo shown in the widget's header"},
+	"moderation":                     {"limits on, no rules", "automatic moderation: `limits`, `ladder`, `warning`, `rules`, `rules_file`, `off` (see Automatic moderation)"},
 }
 
 // ConfigKeys lists every key of the configuration file, in the order of
@@ -97,7 +98,9 @@ func ConfigKeys() []ConfigKey {
 		for f := range fieldsOf(t) {
 			p := append(slices.Clip(path), f.name)
 			ft := indirect(f.typ)
-			if ft.Kind() == reflect.Struct && ft != durationType {
+			// A section that reads itself (moderation) is one key: its
+			// own decoding checks what is inside.
+			if ft.Kind() == reflect.Struct && ft != durationType && !reflect.PointerTo(ft).Implements(unmarshalerType) {
 				walk(ft, p)
 				continue
 			}
@@ -185,6 +188,17 @@ func LoadConfigEnv(path string, lookup func(string) (string, bool)) (Config, err
 	}
 	if _, err := workinghours.New(c.WorkingHours); err != nil {
 		return c, fmt.Errorf("config %s: working_hours: %w", where, err)
+	}
+	if err := c.Widget.Validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", where, err)
+	}
+	if path != "" {
+		if err := c.Moderation.SetFile(path); err != nil {
+			return c, fmt.Errorf("config %s: moderation: %w", path, err)
+		}
+	}
+	if err := c.Moderation.Check().Err(); err != nil {
+		return c, err
 	}
 	return c, nil
 }

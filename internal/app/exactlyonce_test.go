@@ -73,7 +73,9 @@ func TestTwoInstancesSameBlockingEventOneRecord(t *testing.T) {
 			for round := range 20 {
 				for _, same := range []bool{true, false} {
 					conv := fmt.Sprintf("r%d-%v", round, same)
-					wantQueued(t, p.A, askForAgent(t, p.A, conv, "k1", visitor{ip: "198.51.100.7"}))
+					// One address per round: 40 chats from one IP within a second
+					// would meet the visitor message limit.
+					wantQueued(t, p.A, askForAgent(t, p.A, conv, "k1", visitor{ip: fmt.Sprintf("198.51.100.%d", 100+round)}))
 					if _, err := p.A.Desk.Take(ctx, "support", "agent@example.com"); err != nil {
 						t.Fatal(err)
 					}
@@ -147,7 +149,7 @@ func TestSameBlockingEventOneRecordEmbedded(t *testing.T) {
 			p := &twoInstances{A: insts[0], B: insts[1]}
 			for round := range 10 {
 				conv := fmt.Sprintf("r%d", round)
-				askForAgent(t, p.A, conv, "k1", visitor{ip: "198.51.100.7"})
+				askForAgent(t, p.A, conv, "k1", visitor{ip: fmt.Sprintf("198.51.100.%d", 100+round)})
 				if _, err := p.A.Desk.Take(t.Context(), "support", "agent@example.com"); err != nil {
 					t.Fatal(err)
 				}

@@ -25,6 +25,8 @@ import (
 //	admin_ban: {ip|range: X, allow: BOOL, period: 1h|1d|1w|1m|7d|permanent|MINUTES, reason: CATEGORY, notes, by, channels: [...]}
 //	admin_unblock_user: {user: ID, by: EMAIL, notes: TEXT}
 //	admin_lift: {conversation: ID, by: EMAIL, notes: TEXT}   lift the active block of an anonymous conversation
+//	agent_warn: TEXT                          an agent's warning (a strike; empty TEXT: the configured warning)
+//	expect_strikes: {subject: visitor|conversation, strikes: N, offences: N, next: PERIOD}   the standing on the ladder
 func (a *App) ScriptCommands() map[string]flowtest.Command {
 	return map[string]flowtest.Command{
 		"agent_take":         a.cmdAgentTake,
@@ -34,6 +36,8 @@ func (a *App) ScriptCommands() map[string]flowtest.Command {
 		"admin_ban":          a.cmdAdminBan,
 		"admin_unblock_user": a.cmdAdminUnblockUser,
 		"admin_lift":         a.cmdAdminLift,
+		"agent_warn":         a.cmdAgentWarn,
+		"expect_strikes":     a.cmdExpectStrikes,
 	}
 }
 

@@ -40,6 +40,7 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 			}
 			done := false
 			pb, _, err := s.modify(ctx, b.ID, "purging", false, func(b *contextstore.Block, at time.Time) error {
+				done = false // a retry after a lost swap starts afresh
 				end, ended := b.EndedAt(at)
 				if b.Purged || !ended || end.Add(s.retention).After(at) {
 					return errNoChange // changed meanwhile: leave it
@@ -118,6 +119,7 @@ func (s *Service) AnnounceExpiries(ctx context.Context) (int, error) {
 			}
 			var ev events.Event
 			_, _, err := s.modify(ctx, b.ID, "announcing the expiry of", false, func(b *contextstore.Block, at time.Time) error {
+				ev = events.Event{} // a retry after a lost swap starts afresh
 				if b.ExpiryAnnounced || b.LiftedAt != nil || b.Until == nil || b.Until.After(at) {
 					return errNoChange // announced or changed meanwhile
 				}

@@ -1,6 +1,8 @@
 package metrics_test
 
 import (
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,4 +56,28 @@ func TestHookRecordsEveryActionCall(t *testing.T) {
 		return
 	}
 	t.Fatal("no chatflow_action_duration_seconds family")
+}
+
+func TestModerationMetrics(t *testing.T) {
+	m := metrics.New(nil)
+	mm := m.Moderation()
+	if m.Moderation() != mm {
+		t.Fatal("Moderation registered twice")
+	}
+	mm.RuleHit("rude", "warn", true)
+	mm.LimitChecked("conversation_messages", false, time.Millisecond)
+	mm.StrikeAdded("rate")
+	mm.Sanctioned("conversation_messages")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`chatflow_moderation_rule_hits_total{action="warn",mode="shadow",rule="rude"} 1`,
+		`chatflow_moderation_limiter_seconds_count{limit="conversation_messages",outcome="refused"} 1`,
+		`chatflow_moderation_strikes_total{kind="rate"} 1`,
+		`chatflow_moderation_sanctions_total{rule="conversation_messages"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("missing %s", want)
+		}
+	}
 }

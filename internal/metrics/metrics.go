@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +62,8 @@ type Metrics struct {
 		total   *prometheus.CounterVec
 		seconds *prometheus.HistogramVec
 	}
+	modOnce sync.Once
+	mod     *Moderation // see Moderation
 }
 
 // New returns Metrics registered on a new prometheus.Registry, with the Go

@@ -19,6 +19,6 @@
 // The package conformance suite, limitertest, runs the same cases against
 // both implementations.
 //
-// Nothing imports this package yet; it is a building block of issue 13 and
-// will be wired into the sanctions pipeline.
+// internal/moderation applies the limits; the root picks the
+// implementation by store (Redis or in-process).
 package ratelimit

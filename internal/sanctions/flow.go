@@ -24,18 +24,27 @@ type ForFlows struct {
 // follow-up failure of a stored block (audit, ChatActivityData) does not
 // undo it: the effects are applied and the failure is returned with them.
 func (f ForFlows) Sanction(ctx context.Context, req contextstore.BlockRequest, call *actions.Call) (*contextstore.ChatActivityData, error) {
+	o, err := f.InTurn(ctx, req, Target{Conversation: call.Conversation, Now: call.Now, Reply: call.Reply, Silence: call.Silence})
+	return o.Activity, err
+}
+
+// InTurn records req and applies its effects to the conversation of the
+// turn t (whose Quiet it sets: a retried turn's cause announced it
+// already); a new block is queued for the other conversations it covers.
+// The flow action and automatic moderation both sanction this way.
+func (f ForFlows) InTurn(ctx context.Context, req contextstore.BlockRequest, t Target) (blocking.Outcome, error) {
 	o, err := f.Blocking.Sanction(ctx, req)
 	if o.Block == nil {
-		return nil, err
+		return o, err
 	}
-	t := Target{Conversation: call.Conversation, Now: call.Now, Reply: call.Reply, Silence: call.Silence, Quiet: !o.Created}
+	t.Quiet = !o.Created
 	if _, aerr := f.Effects.Apply(ctx, t, o.Block); aerr != nil {
-		return nil, aerr
+		return blocking.Outcome{}, aerr
 	}
 	if o.Created {
 		f.Effects.Later(o.Block.ID)
 	}
-	return o.Activity, err
+	return o, err
 }
 
 // Gate is the blocking service's one decision as the action's Gate

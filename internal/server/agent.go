@@ -73,6 +73,9 @@ func (s *Server) require(min Role, action string, h staffHandler) http.HandlerFu
 			s.deny(w, r, p, action, min)
 			return
 		}
+		if s.staffLimited(w, r, p) {
+			return
+		}
 		h(w, r, p)
 	}
 }
@@ -206,10 +209,24 @@ func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, _ Principal)
 
 // transcript is a conversation's messages as an agent sees them (system
 // lines included).
+// transcript is what agents see: held messages (a hold rule) are left out
+// until a supervisor releases them.
 func transcript(c *contextstore.Conversation) []message {
 	out := make([]message, 0, len(c.Transcript))
 	for _, m := range c.Transcript {
+		if m.Held {
+			continue
+		}
 		out = append(out, message{At: m.At.UTC().Format(time.RFC3339Nano), From: m.From, Text: m.Text})
+	}
+	return out
+}
+
+// staffTranscript is the supervisor's whole transcript, held lines marked.
+func staffTranscript(c *contextstore.Conversation) []message {
+	out := make([]message, 0, len(c.Transcript))
+	for _, m := range c.Transcript {
+		out = append(out, message{At: m.At.UTC().Format(time.RFC3339Nano), From: m.From, Text: m.Text, Held: m.Held})
 	}
 	return out
 }

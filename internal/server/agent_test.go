@@ -490,7 +490,7 @@ func TestEveryStaffRouteNeedsAuth(t *testing.T) {
 			}
 		}
 	}
-	if got := len(e.auth.denials()); got != n || n != 18 {
+	if got := len(e.auth.denials()); got != n || n != 23 {
 		t.Errorf("%d denials recorded for %d admin routes", got, n)
 	}
 }

@@ -190,7 +190,7 @@ func (s *Server) adminGetConversation(w http.ResponseWriter, r *http.Request, _ 
 		s.serviceError(w, r, "conversation", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, conversationDetail{conversationRow: row, Messages: transcript(c), Blocks: blocksOut(list)})
+	writeJSON(w, http.StatusOK, conversationDetail{conversationRow: row, Messages: staffTranscript(c), Blocks: blocksOut(list)})
 }
 
 // conversationDetail is a conversation's row with its transcript and

@@ -202,6 +202,8 @@ func TestIdempotencyWindowIsTime(t *testing.T) {
 		defer res.Body.Close()
 		var out turn
 		decodeBody(t, res, http.StatusOK, &out)
+		// The visitor types at the pace the default message limit allows.
+		e.clk.Advance(3 * time.Second)
 		return out
 	}
 	send("first")

@@ -144,12 +144,18 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/agent/conversations/{id}/messages", s.require(RoleAgent, "conversation.message", s.agentSay)},
 		{"POST", "/v1/agent/conversations/{id}/disconnect", s.require(RoleAgent, "conversation.disconnect", s.agentDisconnect)},
 		{"POST", "/v1/agent/conversations/{id}/block", s.require(RoleAgent, "conversation.block", s.agentBlock)},
+		{"POST", "/v1/agent/conversations/{id}/warn", s.require(RoleAgent, "conversation.warn", s.agentWarn)},
 
 		{"GET", "/v1/admin/blocks", s.require(RoleSupervisor, "block.list", s.adminListBlocks)},
 		{"GET", "/v1/admin/blocks.csv", s.require(RoleSupervisor, "block.export", s.adminBlocksCSV)},
 		{"GET", "/v1/admin/conversations.csv", s.require(RoleSupervisor, "conversation.export", s.adminConversationsCSV)},
 		{"GET", "/v1/admin/conversations", s.require(RoleSupervisor, "conversation.list", s.adminListConversations)},
 		{"GET", "/v1/admin/conversations/{id}", s.require(RoleSupervisor, "conversation.get", s.adminGetConversation)},
+		{"GET", "/v1/admin/conversations/{id}/strikes", s.require(RoleSupervisor, "strikes.get", s.adminConversationStrikes)},
+		{"POST", "/v1/admin/conversations/{id}/strikes/clear", s.require(RoleSupervisor, "strikes.clear", s.adminClearStrikes)},
+		{"POST", "/v1/admin/conversations/{id}/release", s.require(RoleSupervisor, "conversation.release", s.adminRelease)},
+		{"GET", "/v1/admin/moderation/rules", s.require(RoleSupervisor, "moderation.rules", s.adminModerationRules)},
+		{"POST", "/v1/admin/moderation/rules/{rule}/mode", s.require(RoleAdmin, "moderation.rule_mode", s.adminRuleMode)},
 		{"GET", "/v1/admin/blocks/search", s.require(RoleSupervisor, "block.search", s.adminSearchBlocks)},
 		{"GET", "/v1/admin/blocks/{id}", s.require(RoleSupervisor, "block.get", s.adminGetBlock)},
 		{"POST", "/v1/admin/blocks", s.require(RoleSupervisor, "block.create", s.adminCreateBlock)},
@@ -332,6 +338,9 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	id := newID()
+	if user == nil && s.checkStart(w, r, id) {
+		return
+	}
 	ev := flows.Event{Type: flows.EventStart, ConversationID: id, Channel: req.Channel, VisitorIP: s.clientIP(r), User: user, Language: req.Lang}
 	res, err := s.turn(r.Context(), ev)
 	if err != nil {
@@ -404,6 +413,8 @@ type message struct {
 	At   string `json:"at"`
 	From string `json:"from"`
 	Text string `json:"text"`
+	// Held marks a message a hold rule keeps from the agent (staff views).
+	Held bool `json:"held,omitempty"`
 }
 
 // listMessages returns the conversation's recent transcript — the user's,
@@ -448,6 +459,7 @@ func (s *Server) turn(ctx context.Context, ev flows.Event) (*flows.TurnResult, e
 
 func (s *Server) turnError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
+	case limited(w, err):
 	case errors.Is(err, flows.ErrConversationEnded):
 		problem(w, http.StatusConflict, "conversation ended", "this conversation has ended; start a new one")
 	case errors.Is(err, contextstore.ErrUnavailable):

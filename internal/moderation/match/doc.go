@@ -48,5 +48,5 @@
 // counts of each candidate are checked. A Matcher is safe for concurrent
 // use; Match allocates only its result.
 //
-// Nothing imports this package yet; it is a building block of issue 13.
+// internal/moderation compiles the configured rules with it.
 package match

@@ -431,6 +431,8 @@ async function start(userToken) {
     showStart();
     if (err instanceof ApiError && err.status === 401) {
       status(t(/expired/i.test(err.detail) ? "sign_in_expired" : "sign_in_invalid"), "error");
+    } else if (err instanceof ApiError && err.status === 429) {
+      status(t("too_many_chats"), "info");
     } else {
       fail(err);
     }
@@ -503,6 +505,9 @@ async function send(ev) {
       status(t("send_ended"), "error");
     } else if (err instanceof ApiError && err.status === 404) {
       status(t("send_gone"), "error");
+    } else if (err instanceof ApiError && err.status === 429) {
+      // Automatic moderation's rate limit: a neutral notice, the text stays.
+      status(t("slow_down"), "info");
     } else if (err instanceof ApiError) {
       status(t("send_failed", { detail: err.describe() }), "error");
     } else {
