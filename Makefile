@@ -8,7 +8,7 @@ PKGS    ?= ./...
 BENCH   ?= .
 COUNT   ?= 6
 
-.PHONY: run chat test fmt-check vet tidy-check lint openapi-lint bench loadtest build validate examples axe release-check release-snapshot
+.PHONY: run chat test fmt-check vet tidy-check lint openapi-lint bench loadtest build validate examples plugin axe release-check release-snapshot
 
 REDOCLY ?= @redocly/cli@2.77.0
 GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.17.0
@@ -65,6 +65,10 @@ validate:
 	$(GO) run ./cmd/chatflow validate --config examples/chatflow.yaml examples/
 examples:
 	$(GO) run ./cmd/chatflow test examples/tests/
+
+## plugin: the third-party module of examples/plugin (its own go.mod): vet, test, build bin/chatflow-plugin
+plugin:
+	cd examples/plugin && $(GO) vet ./... && $(GO) test -race -count=1 ./... && $(GO) build -o ../../bin/chatflow-plugin .
 
 ## axe: install axe-core (the version pinned in internal/web/testdata/axe) for the browser tests' accessibility checks; needs npm
 axe:

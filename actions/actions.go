@@ -313,6 +313,29 @@ func (e *entry) instance(ctx context.Context) (Action, error) {
 	return e.action, e.initErr
 }
 
+// Provision constructs, provisions and validates every registered action
+// now, with ctx from the runtime (not a turn's), and returns every
+// failure at once, each naming its action; a server calls it at start-up
+// so that a broken action stops the start rather than the first turn
+// that uses it. `chatflow validate` does not call it (it provisions
+// nothing). Actions provisioned here are not provisioned again.
+func (r *Registry) Provision(ctx context.Context) error {
+	r.mu.RLock()
+	entries := make([]*entry, 0, len(r.entries))
+	for _, e := range r.entries {
+		entries = append(entries, e)
+	}
+	r.mu.RUnlock()
+	slices.SortFunc(entries, func(a, b *entry) int { return strings.Compare(a.spec.Name, b.spec.Name) })
+	var errs []error
+	for _, e := range entries {
+		if _, err := e.instance(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Close closes every instantiated action that implements io.Closer and
 // returns their errors joined.
 func (r *Registry) Close() error {

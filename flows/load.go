@@ -92,6 +92,19 @@ func (l *Loader) Load(paths ...string) (*Set, Problems) {
 	return set, probs
 }
 
+// OtherModule reports whether the directory d at path, met while walking
+// root, is another Go module (a go.mod of its own, below root): a binary
+// built on chatflow with actions of its own (examples/plugin), whose
+// flows and scripts its own binary validates. Every walk of flows, test
+// scripts and rules skips it.
+func OtherModule(root, path string, d fs.DirEntry) bool {
+	if !d.IsDir() || filepath.Clean(path) == filepath.Clean(root) {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(path, "go.mod"))
+	return err == nil
+}
+
 func expandPaths(paths []string) ([]string, Problems) {
 	var files []string
 	var probs Problems
@@ -108,6 +121,9 @@ func expandPaths(paths []string) ([]string, Problems) {
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if OtherModule(p, path, d) {
+				return filepath.SkipDir
 			}
 			if !d.IsDir() && IsFlowFile(d.Name()) {
 				files = append(files, path)

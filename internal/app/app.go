@@ -50,6 +50,9 @@ type Options struct {
 	// Events receives the domain events (block created, lifted, …;
 	// conversation blocked); nil drops them.
 	Events events.Publisher
+	// Actions are added to the built-in internal actions (a binary built
+	// on chatflow's root package adds its own).
+	Actions []actions.Spec
 	// Limiter overrides the rate limiter of automatic moderation (default:
 	// redis_rate on a Redis store, else in-process on Clock).
 	Limiter ratelimit.Limiter
@@ -149,6 +152,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Queue:     a.Queue,
 		Hours:     a.Hours,
 	})
+	for _, spec := range o.Actions {
+		a.Registry.Register(spec)
+	}
+	// Every action gets its dependencies now, with the runtime's context:
+	// a broken one stops the start, not the first turn that calls it.
+	if err := a.Registry.Provision(ctx); err != nil {
+		return nil, fmt.Errorf("provisioning actions: %w", err)
+	}
 	if a.Loader, err = flows.NewLoader(a.Registry); err != nil {
 		return nil, err
 	}
@@ -175,9 +186,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Desk = agentdesk.New(a.Executor, a.Queue, a.Sanctions, o.Logger)
-	_ = ctx
 	return a, nil
 }
+
+// Close releases what the app's actions hold (their io.Closer); the
+// caller closes the store after it.
+func (a *App) Close() error { return a.Registry.Close() }
 
 // ReloadFlows loads the flow paths again and, only if the whole new set is
 // valid, makes it the executor's flows (SIGHUP and POST
@@ -203,9 +217,12 @@ func (a *App) ReloadFlows() (int, flows.Problems, error) {
 
 // NewRegistry returns a registry with every built-in action registered but
 // no services behind them: enough to lint flows and list actions.
-func NewRegistry() *actions.Registry {
+func NewRegistry(extra ...actions.Spec) *actions.Registry {
 	r := actions.NewRegistry()
 	helpdesk.Register(r, helpdesk.Deps{})
+	for _, spec := range extra {
+		r.Register(spec)
+	}
 	return r
 }
 

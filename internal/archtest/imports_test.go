@@ -74,6 +74,8 @@ func TestImportRules(t *testing.T) {
 				rule = "metrics imports no domain package"
 			case under(d, "cmd"):
 				rule = "nothing imports cmd"
+			case d == "" && under(pkg, "internal"):
+				rule = "nothing under internal/ imports the root package"
 			}
 			if rule != "" {
 				t.Errorf("%s imports %s: %s", pkg, d, rule)

@@ -185,6 +185,9 @@ func Files(paths ...string) ([]string, error) {
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err == nil && flows.OtherModule(p, path, d) {
+				return filepath.SkipDir
+			}
 			if err == nil && !d.IsDir() && IsScript(d.Name()) {
 				out = append(out, path)
 			}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/chatflow/chatflow/internal/flowtest"
 )
 
-func cmdTest(ctx context.Context, args []string, out io.Writer) error {
+func (c *commands) cmdTest(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(out)
 	coverage := fs.Bool("coverage", false, "after the results, report per flow the steps and branch arms the scripts exercised and list those never reached")
@@ -28,7 +28,7 @@ func cmdTest(ctx context.Context, args []string, out io.Writer) error {
 	if len(files) == 0 {
 		return usageError{"no test scripts (*.test.yaml) found"}
 	}
-	r := &flowtest.Runner{Build: app.TestBuilder(zap.NewNop(), app.Config{}), Out: out}
+	r := &flowtest.Runner{Build: app.TestBuilder(zap.NewNop(), app.Config{}, c.env.Actions...), Out: out}
 	if *coverage {
 		r.Coverage = flowtest.NewCoverage()
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/chatflow/chatflow/internal/flowtest"
 )
 
-func cmdValidate(_ context.Context, args []string, out io.Writer) error {
+func (c *commands) cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(out)
 	quiet := fs.Bool("q", false, "print errors only (no warnings, no summary)")
@@ -24,7 +24,7 @@ func cmdValidate(_ context.Context, args []string, out io.Writer) error {
 	if fs.NArg() == 0 {
 		return usageError{"validate needs at least one file or directory"}
 	}
-	loader, err := flows.NewLoader(app.NewRegistry())
+	loader, err := flows.NewLoader(app.NewRegistry(c.env.Actions...))
 	if err != nil {
 		return err
 	}

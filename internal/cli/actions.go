@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -11,14 +11,14 @@ import (
 	"github.com/chatflow/chatflow/internal/app"
 )
 
-func cmdActions(args []string, out io.Writer) error {
+func (c *commands) cmdActions(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("actions", flag.ContinueOnError)
 	fs.SetOutput(out)
 	asJSON := fs.Bool("json", false, "print a JSON array of {name, doc, params} for machines")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	specs := app.NewRegistry().Specs()
+	specs := app.NewRegistry(c.env.Actions...).Specs()
 	if *asJSON {
 		type entry struct {
 			Name   string          `json:"name"`

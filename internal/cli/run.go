@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -46,7 +46,7 @@ type repl struct {
 	event int
 }
 
-func cmdRun(ctx context.Context, args []string, in io.Reader, out io.Writer) error {
+func (c *commands) cmdRun(ctx context.Context, args []string, in io.Reader, out io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(out)
 	if err := parseFlags(fs, args); err != nil {
@@ -56,7 +56,7 @@ func cmdRun(ctx context.Context, args []string, in io.Reader, out io.Writer) err
 		return usageError{"run needs a flow directory (e.g. examples/flows)"}
 	}
 	clk := clock.NewFake(time.Now())
-	a, err := app.New(ctx, app.Options{Store: memory.New(), FlowPaths: fs.Args(), Clock: clk.Now, Logger: zap.NewNop()})
+	a, err := app.New(ctx, app.Options{Store: memory.New(), FlowPaths: fs.Args(), Clock: clk.Now, Logger: zap.NewNop(), Actions: c.env.Actions})
 	if err != nil {
 		return err
 	}

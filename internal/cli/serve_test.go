@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -67,7 +67,7 @@ func TestServeAdminToken(t *testing.T) {
 func TestServeDemoRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.10:8080", "[::]:8080", "example.com:8080"} {
 		data := t.TempDir()
-		err := cmdServe(t.Context(), []string{"--demo", "--addr", addr, "--data", data, "--flows", "../../examples/flows"}, io.Discard, io.Discard)
+		err := (&commands{}).cmdServe(t.Context(), []string{"--demo", "--addr", addr, "--data", data, "--flows", "../../examples/flows"}, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("serve --demo --addr %s: err = %v, want a refusal naming loopback", addr, err)
 		}
@@ -76,7 +76,7 @@ func TestServeDemoRefusesNonLoopback(t *testing.T) {
 		}
 	}
 	t.Setenv("CHATFLOW_DEMO", "1")
-	if err := cmdServe(t.Context(), []string{"--addr", "0.0.0.0:8080", "--data", t.TempDir()}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
+	if err := (&commands{}).cmdServe(t.Context(), []string{"--addr", "0.0.0.0:8080", "--data", t.TempDir()}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("CHATFLOW_DEMO=1 on 0.0.0.0: err = %v, want a refusal", err)
 	}
 	for _, addr := range []string{"127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080", "localhost:8080"} {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io/fs"
@@ -21,6 +21,9 @@ func isModerationFile(path string) bool {
 func moderationFiles(dir string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && flows.OtherModule(dir, path, d) {
+			return filepath.SkipDir
+		}
 		if err == nil && !d.IsDir() && isModerationFile(path) {
 			out = append(out, path)
 		}

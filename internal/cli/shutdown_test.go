@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -17,8 +18,7 @@ import (
 // chatflow (CHATFLOW_TEST_MAIN=1), so a test can signal a real process.
 func TestMain(m *testing.M) {
 	if os.Getenv("CHATFLOW_TEST_MAIN") == "1" {
-		main()
-		return
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, Env{}))
 	}
 	os.Exit(m.Run())
 }

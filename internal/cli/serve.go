@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,13 +42,14 @@ func envOr(name, def string) string {
 	return def
 }
 
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func (c *commands) cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("CHATFLOW_ADDR", "127.0.0.1:8080"), "listen address (env CHATFLOW_ADDR)")
 	flowsDir := fs.String("flows", envOr("CHATFLOW_FLOWS", "examples/flows"), "flow files or directory (env CHATFLOW_FLOWS)")
 	dataDir := fs.String("data", envOr("CHATFLOW_DATA", "data"), "data directory of the embedded store (env CHATFLOW_DATA)")
 	configPath := fs.String("config", os.Getenv("CHATFLOW_CONFIG"), "YAML configuration file (env CHATFLOW_CONFIG)")
+	storeKind := fs.String("store", os.Getenv("CHATFLOW_STORE"), "store backend: embedded (the default), redis (the default when Redis is configured), or one that a binary built on chatflow adds (env CHATFLOW_STORE)")
 	redisAddr := fs.String("redis-addr", os.Getenv("REDIS_ADDR"), "use Redis at these comma-separated addresses instead of the embedded store; replaces redis.addrs of the config (env REDIS_ADDR)")
 	logLevel := fs.String("log-level", envOr("CHATFLOW_LOG_LEVEL", "info"), "lowest level logged: debug, info, warn or error (env CHATFLOW_LOG_LEVEL)")
 	debug := fs.Bool("debug", false, "debug logging (same as --log-level debug)")
@@ -69,6 +71,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	log := newLogger(stderr, level)
+	if c.env.Logger != nil {
+		log = c.env.Logger
+	}
 	defer func() { _ = log.Sync() }()
 
 	// The file (if any), then a CHATFLOW_<KEY> variable for every key.
@@ -94,7 +99,24 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}
-	if rc.Enabled() {
+	if *storeKind != "" && *storeKind != "embedded" && *storeKind != "redis" && c.env.Stores[*storeKind] == nil {
+		known := []string{"embedded", "redis"}
+		for name := range c.env.Stores {
+			known = append(known, name)
+		}
+		slices.Sort(known[2:])
+		return usageError{fmt.Sprintf("unknown store %q; use %s", *storeKind, strings.Join(known, ", "))}
+	}
+	if *storeKind == "redis" && !rc.Enabled() {
+		return usageError{"--store redis needs redis.addrs or redis.url in the config (or --redis-addr)"}
+	}
+	if open := c.env.Stores[*storeKind]; open != nil {
+		s, err := open(ctx, StoreOptions{DataDir: *dataDir, ConversationTTL: ttl, Logger: log.Named("store")})
+		if err != nil {
+			return fmt.Errorf("opening store %q: %w", *storeKind, err)
+		}
+		store, storeName = s, *storeKind
+	} else if rc.Enabled() && *storeKind != "embedded" {
 		rcfg, err := rc.StoreConfig(redisstore.Options{Logger: log, ConversationTTL: ttl})
 		if err != nil {
 			return err
@@ -126,10 +148,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	m := metrics.New(log)
 	a, err := app.New(ctx, app.Options{Store: store, FlowPaths: strings.Split(*flowsDir, ","), Logger: log, Config: cfg, EncryptionKey: key, Hooks: []flows.Hook{m.Hook()},
+		Actions:            c.env.Actions,
 		ModerationObserver: m.Moderation()})
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := a.Close(); err != nil {
+			log.Warn("closing the actions", zap.Error(err))
+		}
+	}()
 	for _, w := range a.Warnings {
 		log.Warn("flow lint", zap.String("problem", w.String()))
 	}
