@@ -265,19 +265,3 @@ type QueueStore interface {
 	// ListQueue returns a queue's entries, oldest first.
 	ListQueue(ctx context.Context, queue string) ([]QueueEntry, error)
 }
-
-// Store is everything a chatflow server persists. Every backend implements it.
-type Store interface {
-	ConversationStore
-	ActivityStore
-	BlockStore
-	Outbox
-	AuditLog
-	QueueStore
-	AccountStore
-	StrikeStore
-	// Ping reports whether the backend is reachable (readiness).
-	Ping(ctx context.Context) error
-	// Close releases the backend's resources.
-	Close() error
-}

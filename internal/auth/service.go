@@ -73,7 +73,7 @@ type Options struct {
 // Service authenticates bearer tokens and manages staff accounts. It is
 // safe for concurrent use.
 type Service struct {
-	store contextstore.Store
+	store Store
 	now   func() time.Time
 	log   *zap.Logger
 	// bootstrap is the SHA-256 of the bootstrap admin token, or nil.
@@ -81,8 +81,15 @@ type Service struct {
 	ids       sortid.Generator
 }
 
+// Store is the slice of a contextstore.Store the service uses: the staff
+// accounts and the audit log.
+type Store interface {
+	contextstore.AccountStore
+	contextstore.AuditLog
+}
+
 // New returns a Service over store.
-func New(store contextstore.Store, o Options) (*Service, error) {
+func New(store Store, o Options) (*Service, error) {
 	if store == nil {
 		return nil, errors.New("auth: nil store")
 	}

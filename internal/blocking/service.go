@@ -116,7 +116,7 @@ type Options struct {
 // Service is the blocking domain service. It is safe for concurrent use;
 // several Service values (in one process or several) may share one store.
 type Service struct {
-	store     contextstore.Store
+	store     Store
 	clock     func() time.Time
 	log       *zap.Logger
 	sealer    *privacy.Sealer
@@ -141,9 +141,17 @@ type Service struct {
 	pending map[string]ipban.HitStat // hits of tables swapped out, not yet flushed
 }
 
+// Store is the slice of a contextstore.Store the service uses: blocks
+// (with their outbox), ChatActivityData and the audit log.
+type Store interface {
+	contextstore.BlockStore
+	contextstore.ActivityStore
+	contextstore.AuditLog
+}
+
 // New returns a Service on store. It does no I/O: the IP ban table is built
 // by the first Check.
-func New(store contextstore.Store, o Options) (*Service, error) {
+func New(store Store, o Options) (*Service, error) {
 	if store == nil {
 		return nil, errors.New("blocking: a store is required")
 	}

@@ -280,36 +280,3 @@ export function confirmDialog(message, { confirmLabel = "Confirm", notes = false
   });
 }
 
-/**
- * Reads a fetch-based server-sent event stream (EventSource cannot send
- * an Authorization header). Calls onEvent(name, data) for each event with
- * JSON data; resolves when the stream ends or signal aborts.
- */
-export async function readEvents(path, { token, signal, onEvent }) {
-  const headers = { Accept: "text/event-stream" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(path, { headers, signal, cache: "no-store" });
-  if (!res.ok) {
-    const data = await res.json().catch(() => ({}));
-    throw new ApiError(res.status, data);
-  }
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buf += value;
-    let i;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      let name = "message";
-      let data = "";
-      for (const line of block.split("\n")) {
-        if (line.startsWith("event:")) name = line.slice(6).trim();
-        else if (line.startsWith("data:")) data += line.slice(5).trim();
-      }
-      if (data) onEvent(name, JSON.parse(data));
-    }
-  }
-}
