@@ -173,30 +173,30 @@ func (s *Store) UpdateAccount(ctx context.Context, a *contextstore.Account) erro
 	if err != nil {
 		return fmt.Errorf("redis: encoding account %q: %w", a.ID, err)
 	}
-	for range maxStaleRetries {
-		cur, curJSON, err := s.readAccount(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Version != a.Version {
-			return fmt.Errorf("account %q at version %d (stored: %d): %w", a.ID, a.Version, cur.Version, contextstore.ErrVersionConflict)
-		}
-		res, err := s.writeAccount(ctx, "u", a.ID, curJSON, string(data), cur.TokenHash, a.TokenHash)
-		if err != nil {
-			return s.fail(fmt.Sprintf("redis: updating account %q", a.ID), err)
-		}
-		switch res {
-		case "ok":
-			a.Version = doc.Version
-			return nil
-		case "missing":
-			return fmt.Errorf("account %q: %w", a.ID, contextstore.ErrNotFound)
-		case "token":
-			return fmt.Errorf("account %q: token hash: %w", a.ID, contextstore.ErrAlreadyExists)
-		}
-		// "stale": changed since read; read again.
+	var cur *contextstore.Account
+	res, err := s.casUpdate(ctx, "account", a.ID, a.Version,
+		func() (int64, string, error) {
+			var curJSON string
+			var err error
+			cur, curJSON, err = s.readAccount(ctx, a.ID)
+			if err != nil {
+				return 0, "", err
+			}
+			return cur.Version, curJSON, nil
+		},
+		func(curJSON string) (string, error) {
+			return s.writeAccount(ctx, "u", a.ID, curJSON, string(data), cur.TokenHash, a.TokenHash)
+		})
+	switch {
+	case err != nil:
+		return err
+	case res == "token":
+		return fmt.Errorf("account %q: token hash: %w", a.ID, contextstore.ErrAlreadyExists)
+	case res != "ok":
+		return fmt.Errorf("redis: updating account %q: unexpected answer %q", a.ID, res)
 	}
-	return fmt.Errorf("account %q at version %d: changing too fast: %w", a.ID, a.Version, contextstore.ErrVersionConflict)
+	a.Version = doc.Version
+	return nil
 }
 
 // ListAccounts implements contextstore.AccountStore: every account in ID

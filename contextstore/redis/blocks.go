@@ -118,29 +118,60 @@ func (s *Store) UpdateBlock(ctx context.Context, b *contextstore.Block) error {
 	if err != nil {
 		return fmt.Errorf("redis: encoding block %q: %w", b.ID, err)
 	}
+	var cur *contextstore.Block
+	res, err := s.casUpdate(ctx, "block", b.ID, b.Version,
+		func() (int64, string, error) {
+			var curJSON string
+			var err error
+			cur, curJSON, err = s.readBlock(ctx, b.ID)
+			if err != nil {
+				return 0, "", err
+			}
+			return cur.Version, curJSON, nil
+		},
+		func(curJSON string) (string, error) {
+			return s.writeBlock(ctx, "u", b.ID, curJSON, string(data),
+				s.indexKeys(cur), s.indexKeys(b), isBan(b.Kind) || isBan(cur.Kind), "", b.Outbox)
+		})
+	if err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("redis: updating block %q: unexpected answer %q", b.ID, res)
+	}
+	b.Version = doc.Version
+	return nil
+}
+
+// casUpdate is the one compare-and-swap loop of the store's versioned JSON
+// records (blocks, accounts): read returns the stored record's version and
+// JSON; write runs the record's script, which writes only if the stored
+// JSON is still exactly what was read, and returns its answer. A version
+// other than version is ErrVersionConflict; "stale" (changed between the
+// read and the write) reads again, up to maxStaleRetries; "missing" is
+// ErrNotFound; any other answer is returned for the caller to map.
+func (s *Store) casUpdate(ctx context.Context, what, id string, version int64, read func() (int64, string, error), write func(curJSON string) (string, error)) (string, error) {
 	for range maxStaleRetries {
-		cur, curJSON, err := s.readBlock(ctx, b.ID)
+		v, curJSON, err := read()
 		if err != nil {
-			return err
+			return "", err
 		}
-		if cur.Version != b.Version {
-			return fmt.Errorf("block %q at version %d (stored: %d): %w", b.ID, b.Version, cur.Version, contextstore.ErrVersionConflict)
+		if v != version {
+			return "", fmt.Errorf("%s %q at version %d (stored: %d): %w", what, id, version, v, contextstore.ErrVersionConflict)
 		}
-		res, err := s.writeBlock(ctx, "u", b.ID, curJSON, string(data),
-			s.indexKeys(cur), s.indexKeys(b), isBan(b.Kind) || isBan(cur.Kind), "", b.Outbox)
+		res, err := write(curJSON)
 		if err != nil {
-			return s.fail(fmt.Sprintf("redis: updating block %q", b.ID), err)
+			return "", s.fail(fmt.Sprintf("redis: updating %s %q", what, id), err)
 		}
 		switch res {
-		case "ok":
-			b.Version = doc.Version
-			return nil
+		case "stale":
+			continue // changed since read; read again
 		case "missing":
-			return fmt.Errorf("block %q: %w", b.ID, contextstore.ErrNotFound)
+			return "", fmt.Errorf("%s %q: %w", what, id, contextstore.ErrNotFound)
 		}
-		// "stale": changed since read; read again.
+		return res, nil
 	}
-	return fmt.Errorf("block %q at version %d: changing too fast: %w", b.ID, b.Version, contextstore.ErrVersionConflict)
+	return "", fmt.Errorf("%s %q at version %d: changing too fast: %w", what, id, version, contextstore.ErrVersionConflict)
 }
 
 // DeleteBlock implements contextstore.BlockStore (two round trips, like
