@@ -48,9 +48,10 @@ type Queue interface {
 	Remove(ctx context.Context, queue, conversationID string) error
 }
 
-// Hours is the working-hours calendar.
+// Hours are the working hours of the queues: a queue's own calendar,
+// else the helpdesk's.
 type Hours interface {
-	IsOpen(t time.Time) bool
+	IsOpen(queue string, t time.Time) bool
 }
 
 // Deps are the services the actions use. Sanctions, Gate and Queue are
@@ -76,14 +77,14 @@ func Register(reg *actions.Registry, d Deps) {
 	})
 	reg.Register(actions.Spec{
 		Name:   ConnectToHelpdeskAgent,
-		Doc:    "Places the conversation in the waiting queue and returns true. Returns false without queueing when the user is blocked (sets [[HelpdeskClient]].IsBlockedForLiveChat) or outside working hours (sets [[HelpdeskClient]].IsOutsideWorkingHours).",
+		Doc:    "Places the conversation in the waiting queue and returns true. Returns false without queueing when the user is blocked (sets [[HelpdeskClient]].IsBlockedForLiveChat) or outside the working hours of that queue (its own calendar, else the helpdesk's; sets [[HelpdeskClient]].IsOutsideWorkingHours).",
 		Params: schemas.MustRead("actions/" + ConnectToHelpdeskAgent + ".json"),
 		New:    func() actions.Action { return &connectAction{d: d} },
 	})
 	reg.Register(actions.Spec{
 		Name:   IsOutsideWorkingHours,
-		Doc:    "Returns true outside working hours and sets [[HelpdeskClient]].IsOutsideWorkingHours accordingly.",
-		Params: nil,
+		Doc:    "Returns true outside the working hours of Queue (its own calendar, else the helpdesk's; default queue \"default\") and sets [[HelpdeskClient]].IsOutsideWorkingHours accordingly.",
+		Params: schemas.MustRead("actions/" + IsOutsideWorkingHours + ".json"),
 		New:    func() actions.Action { return &hoursAction{d: d} },
 	})
 }
@@ -180,7 +181,7 @@ func (a *connectAction) Run(ctx context.Context, call *actions.Call) (actions.Re
 		call.Log().Info("blocked user not queued")
 		return actions.Result{Value: false}, nil
 	}
-	if a.d.Hours != nil && !a.d.Hours.IsOpen(call.Now) {
+	if a.d.Hours != nil && !a.d.Hours.IsOpen(p.Queue, call.Now) {
 		c.Helpdesk.IsOutsideWorkingHours = true
 		return actions.Result{Value: false}, nil
 	}
@@ -196,7 +197,11 @@ type hoursAction struct{ d Deps }
 var _ actions.Action = (*hoursAction)(nil)
 
 func (a *hoursAction) Run(_ context.Context, call *actions.Call) (actions.Result, error) {
-	outside := a.d.Hours != nil && !a.d.Hours.IsOpen(call.Now)
+	var p struct{ Queue string }
+	if err := call.Decode(&p); err != nil {
+		return actions.Result{}, err
+	}
+	outside := a.d.Hours != nil && !a.d.Hours.IsOpen(p.Queue, call.Now)
 	call.Conversation.Helpdesk.IsOutsideWorkingHours = outside
 	return actions.Result{Value: outside}, nil
 }

@@ -3,6 +3,7 @@ package helpdesk_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -132,9 +133,18 @@ func (q *fakeQueue) Remove(_ context.Context, queue, id string) error {
 	return q.err
 }
 
-type fakeHours struct{ open bool }
+// fakeHours is open or closed, recording the queue it was asked about.
+type fakeHours struct {
+	open  bool
+	asked *string
+}
 
-func (h fakeHours) IsOpen(time.Time) bool { return h.open }
+func (h fakeHours) IsOpen(queue string, _ time.Time) bool {
+	if h.asked != nil {
+		*h.asked = queue
+	}
+	return h.open
+}
 
 type fixture struct {
 	sanc  *fakeSanctions
@@ -617,7 +627,7 @@ func TestConnectResetsStates(t *testing.T) {
 
 type switchHours struct{ closed bool }
 
-func (h *switchHours) IsOpen(time.Time) bool { return !h.closed }
+func (h *switchHours) IsOpen(string, time.Time) bool { return !h.closed }
 
 func TestConnectErrors(t *testing.T) {
 	qerr := errors.New("queue full")
@@ -698,7 +708,7 @@ func TestIsOutsideWorkingHours(t *testing.T) {
 			}
 		})
 	}
-	t.Run("takes no params", func(t *testing.T) {
+	t.Run("takes only a queue", func(t *testing.T) {
 		reg := actions.NewRegistry()
 		helpdesk.Register(reg, helpdesk.Deps{})
 		_, err := reg.Invoke(t.Context(), &actions.Call{Action: helpdesk.IsOutsideWorkingHours, Conversation: anonymous(), Now: now, Params: map[string]any{"X": 1.0}}, false)
@@ -706,4 +716,35 @@ func TestIsOutsideWorkingHours(t *testing.T) {
 			t.Errorf("err = %v, want ErrInvalidParams", err)
 		}
 	})
+	t.Run("asks about the queue named", func(t *testing.T) {
+		for params, want := range map[string]string{`{}`: "default", `{"Queue": "urgent"}`: "urgent"} {
+			var asked string
+			reg := actions.NewRegistry()
+			helpdesk.Register(reg, helpdesk.Deps{Hours: fakeHours{open: true, asked: &asked}})
+			var p map[string]any
+			if err := json.Unmarshal([]byte(params), &p); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reg.Invoke(t.Context(), &actions.Call{Action: helpdesk.IsOutsideWorkingHours, Conversation: anonymous(), Now: now, Params: p}, false); err != nil {
+				t.Fatal(err)
+			}
+			if asked != want {
+				t.Errorf("params %s: the hours of %q were asked, want %q", params, asked, want)
+			}
+		}
+	})
+}
+
+// TestConnectAsksTheTargetQueuesHours: ConnectToHelpdeskAgent judges the
+// working hours of the queue it would place the visitor in.
+func TestConnectAsksTheTargetQueuesHours(t *testing.T) {
+	var asked string
+	f := newFixture(t, func(d *helpdesk.Deps) { d.Hours = fakeHours{open: false, asked: &asked} })
+	c := anonymous()
+	if _, res, err := f.invoke(t, helpdesk.ConnectToHelpdeskAgent, c, map[string]any{"Queue": "urgent"}); err != nil || res.Value != false || !c.Helpdesk.IsOutsideWorkingHours {
+		t.Fatalf("closed urgent queue: result %v, err %v, state %+v", res.Value, err, c.Helpdesk)
+	}
+	if asked != "urgent" {
+		t.Errorf("the hours of %q were asked, want urgent", asked)
+	}
 }

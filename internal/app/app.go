@@ -77,7 +77,7 @@ type App struct {
 	Desk *agentdesk.Desk
 	// Moderation is automatic moderation: rate limits, rules, strikes.
 	Moderation *moderation.Service
-	Hours      *workinghours.Calendar
+	Hours      *workinghours.Schedules // the queues' working hours (their own, else working_hours)
 	Logger     *zap.Logger
 	Clock      func() time.Time
 	// Warnings are the non-fatal lint findings of the loaded flows.
@@ -130,8 +130,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.Hours, err = workinghours.New(o.Config.WorkingHours); err != nil {
-		return nil, fmt.Errorf("working_hours: %w", err)
+	if a.Hours, err = workinghours.NewSchedules(o.Config.WorkingHours, o.Config.QueueHours()); err != nil {
+		return nil, err
 	}
 	a.Queue = queue.New(o.Store)
 	effects, err := sanctions.NewEffects(sanctions.EffectsOptions{

@@ -17,6 +17,11 @@ type Config struct {
 	// WorkingHours is the helpdesk calendar behind IsOutsideWorkingHours;
 	// empty means always open.
 	WorkingHours workinghours.Config `yaml:"working_hours"`
+	// Queues configure the helpdesk's queues by name: a queue with
+	// working_hours of its own is open by them (ConnectToHelpdeskAgent and
+	// IsOutsideWorkingHours of that queue); the others follow
+	// working_hours.
+	Queues map[string]QueueConfig `yaml:"queues"`
 	// BlockedMessage is sent to a customer when they are blocked. It must
 	// be neutral: the block reason is never sent to customers. It is one
 	// text, or a map of texts by language ({en: …, de: …}); see Texts.
@@ -92,3 +97,19 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // String writes d in the duration grammar ("7d").
 func (d Duration) String() string { return duration.Format(time.Duration(d)) }
+
+// QueueConfig is one queue's configuration.
+type QueueConfig struct {
+	// WorkingHours is the queue's own calendar (time zone, weekly hours,
+	// holidays).
+	WorkingHours workinghours.Config `yaml:"working_hours"`
+}
+
+// QueueHours are the calendars of the queues that have one.
+func (c Config) QueueHours() map[string]workinghours.Config {
+	out := map[string]workinghours.Config{}
+	for name, q := range c.Queues {
+		out[name] = q.WorkingHours
+	}
+	return out
+}

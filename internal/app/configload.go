@@ -86,6 +86,7 @@ var configDocs = map[string][2]string{
 	"widget.brand_name":              {"Chat", "shown in the widget's header"},
 	"widget.primary_color":           {"#0b5cad", "the widget's primary colour (`#rrggbb`)"},
 	"widget.logo_url":                {"none", "logo shown in the widget's header"},
+	"queues":                         {"none", "queues by name, each with `working_hours` of its own (time_zone, weekly, holidays); a queue without follows working_hours"},
 	"moderation":                     {"limits on, no rules", "automatic moderation: `limits`, `ladder`, `warning`, `rules`, `rules_file`, `off` (see Automatic moderation)"},
 }
 
@@ -186,8 +187,8 @@ func LoadConfigEnv(path string, lookup func(string) (string, bool)) (Config, err
 	if err := root.Decode(&c); err != nil {
 		return c, fmt.Errorf("config %s: %w", where, err)
 	}
-	if _, err := workinghours.New(c.WorkingHours); err != nil {
-		return c, fmt.Errorf("config %s: working_hours: %w", where, err)
+	if _, err := workinghours.NewSchedules(c.WorkingHours, c.QueueHours()); err != nil {
+		return c, fmt.Errorf("config %s: %w", where, err)
 	}
 	if err := c.Widget.Validate(); err != nil {
 		return c, fmt.Errorf("config %s: %w", where, err)
@@ -264,6 +265,16 @@ func checkNode(n *yaml.Node, t reflect.Type, path []string, where string, probs 
 				continue
 			}
 			checkNode(v, ft, append(slices.Clip(path), k.Value), where, probs)
+		}
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && indirect(t.Elem()).Kind() == reflect.Struct:
+		// Named entries (queues.support.working_hours): each value is
+		// checked like a struct.
+		if n.Kind != yaml.MappingNode {
+			*probs = append(*probs, fmt.Sprintf("%s: want a mapping of names, got %s", at(n), describe(n)))
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			checkNode(n.Content[i+1], t.Elem(), append(slices.Clip(path), n.Content[i].Value), where, probs)
 		}
 	case t.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
