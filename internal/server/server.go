@@ -239,6 +239,12 @@ func (s *Server) queueNames() []string {
 			}
 		}
 	}
+	// Queues with working hours of their own are known by the configuration.
+	for _, q := range s.app.Hours.Queues() {
+		if !slices.Contains(names, q) {
+			names = append(names, q)
+		}
+	}
 	return names
 }
 
