@@ -359,6 +359,40 @@ func (e *Executor) stripe(id string) *sync.Mutex {
 	return &e.stripes[maphash.String(e.seed, id)%uint64(len(e.stripes))]
 }
 
+// ForgetVisitorIP removes the sealed visitor address (and its hash) of
+// conversation id when the conversation was last saved before cut: the
+// purge after the retention period. It is the one change an ended
+// conversation accepts, under the same serialization and compare-and-swap
+// as a turn; UpdatedAt is kept. It reports whether it removed an address;
+// a missing conversation is not an error.
+func (e *Executor) ForgetVisitorIP(ctx context.Context, id string, cut time.Time) (bool, error) {
+	mu := e.stripe(id)
+	mu.Lock()
+	defer mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		c, err := e.opts.Store.GetConversation(ctx, id)
+		if errors.Is(err, contextstore.ErrNotFound) {
+			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("loading conversation %s: %w", id, err)
+		}
+		if !c.Info.HasVisitorIP() || !c.UpdatedAt.Before(cut) {
+			return false, nil
+		}
+		c.Info.VisitorIPCipher, c.Info.VisitorIPHash, c.Info.LegacyVisitorIP = nil, "", ""
+		err = e.opts.Store.PutConversation(ctx, c)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, contextstore.ErrVersionConflict) {
+			return false, fmt.Errorf("saving conversation %s: %w", id, err)
+		}
+		if attempt >= e.opts.MaxRetries {
+			return false, fmt.Errorf("conversation %s: %w", id, ErrTooManyConflicts)
+		}
+	}
+}
+
 // UpdateFunc changes a conversation outside of an inbound event (a
 // sanction's effects, a lift, an expiry): it may change t.Conversation,
 // Reply, Silence and Note like a turn's hooks. It is called again on a
