@@ -110,3 +110,18 @@ func TestLegacyVisitorIPMigrates(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowsCannotReadTheVisitorIP: the clear address is no field of
+// [[ConversationInfo]]: a flow that reads it fails to load.
+func TestFlowsCannotReadTheVisitorIP(t *testing.T) {
+	f := newFixture(t)
+	f.write("ip.flow.yaml", "id: ip\nversion: 1\ntrigger: message\nsteps:\n  - say: \"${[[ConversationInfo]].VisitorIP}\"\n")
+	l, err := flows.NewLoader(f.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, probs := l.Load(f.dir)
+	if err := probs.Err(); err == nil || !strings.Contains(err.Error(), "[[ConversationInfo]] has no field VisitorIP") {
+		t.Errorf("load error = %v, want no field VisitorIP", err)
+	}
+}
