@@ -41,6 +41,7 @@ func cloneTime(t *time.Time) *time.Time {
 func (c *Conversation) Clone() *Conversation {
 	out := *c
 	out.Info.LiveChatBlockedUntil = cloneTime(c.Info.LiveChatBlockedUntil)
+	out.Info.VisitorIPCipher = slices.Clone(c.Info.VisitorIPCipher)
 	if c.Vars != nil {
 		out.Vars = make(map[string]any, len(c.Vars))
 		for k, v := range c.Vars {

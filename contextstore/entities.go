@@ -7,16 +7,36 @@ import "time"
 // anonymous user of this conversation is not blocked; a block is active while
 // LiveChatBlockedUntil is later than now (see IsActiveAt).
 type ConversationInfo struct {
-	ConversationID       string     `json:"ConversationID"`
-	Channel              string     `json:"Channel"`
-	StartedAt            time.Time  `json:"StartedAt"`
-	VisitorIP            string     `json:"VisitorIP,omitempty"`
+	ConversationID string    `json:"ConversationID"`
+	Channel        string    `json:"Channel"`
+	StartedAt      time.Time `json:"StartedAt"`
+	// VisitorIPCipher is the visitor's IP address sealed (AES-256-GCM by
+	// internal/privacy) when the conversation was created; the clear
+	// address is never stored. Whoever needs the address (the ban decision,
+	// an agent's IP block) opens it with the sealer; flows cannot.
+	VisitorIPCipher []byte `json:"VisitorIPCipher,omitempty"`
+	// VisitorIPHash is the keyed hash (HMAC-SHA256) of the canonical
+	// address, set with VisitorIPCipher: equal for equal addresses under
+	// one key, it tells flows and staff views whether two conversations
+	// share a visitor address without revealing it.
+	VisitorIPHash string `json:"VisitorIPHash,omitempty"`
+	// LegacyVisitorIP is the clear address that contexts written before
+	// the address was sealed kept under "VisitorIP". It is read only to
+	// migrate: the executor seals it and clears it when the conversation is
+	// next loaded for a turn or an update. Nothing sets it.
+	LegacyVisitorIP      string     `json:"VisitorIP,omitempty"`
 	Language             string     `json:"Language,omitempty"`
 	LiveChatBlockedUntil *time.Time `json:"LiveChatBlockedUntil"`
 	// Blocked is set when a block ended the live chat of this conversation.
 	Blocked bool `json:"Blocked"`
 	// MarkedSpam is set when the blocking agent also marked the chat as spam.
 	MarkedSpam bool `json:"MarkedSpam"`
+}
+
+// HasVisitorIP reports whether a visitor address is known for the
+// conversation (sealed, or in clear in a context not yet migrated).
+func (i *ConversationInfo) HasVisitorIP() bool {
+	return len(i.VisitorIPCipher) > 0 || i.LegacyVisitorIP != ""
 }
 
 // ChatUser is the [[ChatUser]] system entity: who is chatting. UserID is set

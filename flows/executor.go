@@ -51,7 +51,9 @@ type Event struct {
 	Text string
 	// User, Channel and VisitorIP describe the user when a conversation is
 	// created (start, or the first message). User must only say
-	// IsAuthenticated when the channel verified the identity.
+	// IsAuthenticated when the channel verified the identity. VisitorIP is
+	// the address in clear, in memory only: the executor stores it only
+	// through a VisitorIPSealer hook, sealed, and drops it without one.
 	User      *contextstore.ChatUser
 	Channel   string
 	VisitorIP string
@@ -152,6 +154,19 @@ type AfterFlowsHook interface {
 	AfterFlows(ctx context.Context, t *Turn) error
 }
 
+// VisitorIPSealer is implemented by the hook that keeps the visitor's IP
+// address out of the store in clear (internal/app installs one backed by
+// privacy.Sealer). SealVisitorIP returns the sealed address and its keyed
+// hash, or nil and "" for a value that is not an address. The executor
+// calls it when it creates a conversation (Event.VisitorIP) and when it
+// loads a context written before addresses were sealed
+// (ConversationInfo.LegacyVisitorIP, then cleared, so the next save drops
+// the clear address). The first hook implementing it is used; without one
+// no visitor address is stored at all.
+type VisitorIPSealer interface {
+	SealVisitorIP(ip string) (sealed []byte, hash string, err error)
+}
+
 // ConnectGate is implemented by hooks that may refuse to connect an agent
 // to a waiting conversation (agent_connected), e.g. because its visitor
 // was blocked while waiting. A refused connection fails with ErrNotWaiting
@@ -242,6 +257,7 @@ type Executor struct {
 	stripes [64]sync.Mutex
 
 	before    []BeforeFlowsHook
+	sealer    VisitorIPSealer
 	after     []AfterFlowsHook
 	gates     []ConnectGate
 	observers []ActionObserver
@@ -273,7 +289,10 @@ func NewExecutor(set *Set, opts Options) (*Executor, error) {
 	e := &Executor{opts: opts, log: opts.Logger.Named("executor"), seed: maphash.MakeSeed()}
 	for i, h := range opts.Hooks {
 		switch h.(type) {
-		case BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver, StepObserver:
+		case BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver, StepObserver, VisitorIPSealer:
+			if sh, ok := h.(VisitorIPSealer); ok && e.sealer == nil {
+				e.sealer = sh
+			}
 			if bh, ok := h.(BeforeFlowsHook); ok {
 				e.before = append(e.before, bh)
 			}
@@ -287,7 +306,7 @@ func NewExecutor(set *Set, opts Options) (*Executor, error) {
 				e.observers = append(e.observers, o)
 			}
 		default:
-			return nil, fmt.Errorf("flows: hook %d (%T) implements none of BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver, StepObserver", i, h)
+			return nil, fmt.Errorf("flows: hook %d (%T) implements none of BeforeFlowsHook, AfterFlowsHook, ConnectGate, ActionObserver, StepObserver, VisitorIPSealer", i, h)
 		}
 	}
 	e.runners.New = func() any { return &expression.Runner{} }
@@ -340,6 +359,40 @@ func (e *Executor) stripe(id string) *sync.Mutex {
 	return &e.stripes[maphash.String(e.seed, id)%uint64(len(e.stripes))]
 }
 
+// ForgetVisitorIP removes the sealed visitor address (and its hash) of
+// conversation id when the conversation was last saved before cut: the
+// purge after the retention period. It is the one change an ended
+// conversation accepts, under the same serialization and compare-and-swap
+// as a turn; UpdatedAt is kept. It reports whether it removed an address;
+// a missing conversation is not an error.
+func (e *Executor) ForgetVisitorIP(ctx context.Context, id string, cut time.Time) (bool, error) {
+	mu := e.stripe(id)
+	mu.Lock()
+	defer mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		c, err := e.opts.Store.GetConversation(ctx, id)
+		if errors.Is(err, contextstore.ErrNotFound) {
+			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("loading conversation %s: %w", id, err)
+		}
+		if !c.Info.HasVisitorIP() || !c.UpdatedAt.Before(cut) {
+			return false, nil
+		}
+		c.Info.VisitorIPCipher, c.Info.VisitorIPHash, c.Info.LegacyVisitorIP = nil, "", ""
+		err = e.opts.Store.PutConversation(ctx, c)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, contextstore.ErrVersionConflict) {
+			return false, fmt.Errorf("saving conversation %s: %w", id, err)
+		}
+		if attempt >= e.opts.MaxRetries {
+			return false, fmt.Errorf("conversation %s: %w", id, ErrTooManyConflicts)
+		}
+	}
+}
+
 // UpdateFunc changes a conversation outside of an inbound event (a
 // sanction's effects, a lift, an expiry): it may change t.Conversation,
 // Reply, Silence and Note like a turn's hooks. It is called again on a
@@ -384,6 +437,9 @@ func (e *Executor) update(ctx context.Context, id string, fn UpdateFunc) (*TurnR
 	if conv.Ended {
 		return nil, fmt.Errorf("conversation %s: %w", id, ErrConversationEnded)
 	}
+	if err := e.sealLegacyIP(conv); err != nil {
+		return nil, err
+	}
 	t := &Turn{Conversation: conv, Now: now, InfoAtStart: conv.Info}
 	if err := fn(ctx, t); errors.Is(err, ErrUnchanged) {
 		return &TurnResult{Waiting: conv.Cursor != nil, Conversation: conv}, nil
@@ -410,8 +466,15 @@ func (e *Executor) turn(ctx context.Context, ev Event, cause string) (*TurnResul
 			return nil, fmt.Errorf("%w %q", ErrNoConversation, ev.ConversationID)
 		}
 		conv = newConversation(ev, now)
+		if err := e.sealVisitorIP(&conv.Info, ev.VisitorIP); err != nil {
+			return nil, fmt.Errorf("conversation %s: %w", conv.ID, err)
+		}
 	case err != nil:
 		return nil, fmt.Errorf("loading conversation %s: %w", ev.ConversationID, err)
+	default:
+		if err := e.sealLegacyIP(conv); err != nil {
+			return nil, err
+		}
 	}
 	if conv.Ended {
 		return nil, fmt.Errorf("conversation %s: %w", conv.ID, ErrConversationEnded)
@@ -550,6 +613,40 @@ func (e *Executor) runHooks(ctx context.Context, t *Turn) (bool, error) {
 	return false, nil
 }
 
+// sealVisitorIP sets the sealed visitor address of info from ip (clear,
+// possibly empty) through the VisitorIPSealer hook; without one, or for an
+// empty ip, nothing is stored.
+func (e *Executor) sealVisitorIP(info *contextstore.ConversationInfo, ip string) error {
+	if ip == "" || e.sealer == nil {
+		return nil
+	}
+	sealed, hash, err := e.sealer.SealVisitorIP(ip)
+	if err != nil {
+		return fmt.Errorf("sealing the visitor ip: %w", err)
+	}
+	info.VisitorIPCipher, info.VisitorIPHash = sealed, hash
+	return nil
+}
+
+// sealLegacyIP migrates a context written before visitor addresses were
+// sealed: its clear ConversationInfo.LegacyVisitorIP is sealed (unless a
+// sealed address is already there) and cleared, so that the save at the end
+// of this turn or update no longer holds it in clear.
+func (e *Executor) sealLegacyIP(c *contextstore.Conversation) error {
+	if c.Info.LegacyVisitorIP == "" {
+		return nil
+	}
+	ip := c.Info.LegacyVisitorIP
+	c.Info.LegacyVisitorIP = ""
+	if len(c.Info.VisitorIPCipher) > 0 {
+		return nil
+	}
+	if err := e.sealVisitorIP(&c.Info, ip); err != nil {
+		return fmt.Errorf("conversation %s: %w", c.ID, err)
+	}
+	return nil
+}
+
 func newConversation(ev Event, now time.Time) *contextstore.Conversation {
 	c := &contextstore.Conversation{
 		ID:        ev.ConversationID,
@@ -557,7 +654,7 @@ func newConversation(ev Event, now time.Time) *contextstore.Conversation {
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	c.Info = contextstore.ConversationInfo{ConversationID: ev.ConversationID, Channel: ev.Channel, StartedAt: now, VisitorIP: ev.VisitorIP, Language: ev.Language}
+	c.Info = contextstore.ConversationInfo{ConversationID: ev.ConversationID, Channel: ev.Channel, StartedAt: now, Language: ev.Language}
 	if c.Info.Channel == "" {
 		c.Info.Channel = "live_chat"
 	}

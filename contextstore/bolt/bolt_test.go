@@ -173,7 +173,7 @@ func fullConversation(id string) *contextstore.Conversation {
 	return &contextstore.Conversation{
 		ID: id,
 		Info: contextstore.ConversationInfo{
-			ConversationID: id, Channel: "web", StartedAt: t0, VisitorIP: "203.0.113.9",
+			ConversationID: id, Channel: "web", StartedAt: t0, VisitorIPCipher: []byte{1, 2, 3}, VisitorIPHash: "abc",
 			LiveChatBlockedUntil: &until, Blocked: true,
 		},
 		User:     contextstore.ChatUser{UserID: "u1", Name: "Ann", IsAuthenticated: true},

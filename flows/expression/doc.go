@@ -19,9 +19,12 @@
 //	set [[ConversationInfo]].LiveChatBlockedUntil to  =null
 //	say                                              Hello ${[[ChatUser]].Name}!
 //
-// Entities are written [[Entity]].Field (or Entity.Field, the same thing):
+// Entities are written [[Entity]].Field (or Entity.Field, the same thing).
+// Flows never see the visitor's IP address in clear: a context keeps it
+// sealed, and VisitorIPHash (a keyed hash, "" when unknown) is what a flow
+// may compare:
 //
-//	[[ConversationInfo]]  ConversationID, Channel, StartedAt, VisitorIP, Language,
+//	[[ConversationInfo]]  ConversationID, Channel, StartedAt, VisitorIPHash, Language,
 //	                      LiveChatBlockedUntil (time or null), Blocked, MarkedSpam
 //	[[ChatUser]]          UserID, Name, Email, IsAuthenticated
 //	[[ChatActivityData]]  UserID, LiveChatBlockedUntil, LiveChatBlockedReason,

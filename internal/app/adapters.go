@@ -16,6 +16,17 @@ var (
 	_ helpdesk.Gate      = sanctions.Gate{}
 )
 
+// visitorIPHook is the executor's flows.VisitorIPSealer: conversation
+// contexts keep the visitor address sealed by the blocking service's
+// sealer and its keyed hash, never in clear.
+type visitorIPHook struct{ s *blocking.Service }
+
+var _ flows.VisitorIPSealer = visitorIPHook{}
+
+func (h visitorIPHook) SealVisitorIP(ip string) ([]byte, string, error) {
+	return h.s.SealVisitorIP(ip)
+}
+
 // liftHook ends the history record of an anonymous block when a flow
 // lifted the block itself (LiveChatBlockedUntil set to null or GetDate()).
 type liftHook struct{ s *blocking.Service }

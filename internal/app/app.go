@@ -174,7 +174,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Registry: a.Registry,
 		Logger:   o.Logger,
 		Clock:    o.Clock,
-		Hooks:    append([]flows.Hook{sanctions.Gate{Blocking: a.Blocking}, liftHook{a.Blocking}, moderationHook{a.Moderation}}, o.Hooks...),
+		// The sealer comes first: the executor never stores a visitor
+		// address except through it, sealed.
+		Hooks: append([]flows.Hook{visitorIPHook{a.Blocking}, sanctions.Gate{Blocking: a.Blocking}, liftHook{a.Blocking}, moderationHook{a.Moderation}}, o.Hooks...),
 	})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,10 @@ const (
 	// LoopSweep is the store's deletion of expired conversations (stores
 	// that keep them until swept: the embedded store).
 	LoopSweep = "sweep"
+	// LoopIPPurge is the removal of the sealed visitor address from
+	// conversation contexts idle for longer than the retention (every
+	// SweepInterval, on every store; see PurgeVisitorIPs).
+	LoopIPPurge = "ip-purge"
 )
 
 // Default intervals of Background.
@@ -51,7 +55,7 @@ type BackgroundOptions struct {
 	// invalid.
 	SweepInterval time.Duration
 	// NewTicker makes the ticker of the loop named loop (LoopMaintenance,
-	// LoopSweep) with period d; default wraps time.NewTicker. Tests pass a
+	// LoopSweep, LoopIPPurge) with period d; default wraps time.NewTicker. Tests pass a
 	// function returning channels they send on, so the loops run without
 	// sleeping.
 	NewTicker func(loop string, d time.Duration) (ticks <-chan time.Time, stop func())
@@ -110,6 +114,8 @@ var (
 //     when ctx is done it flushes the hit counts a last time;
 //   - when the store has a Sweep method (the embedded store), the sweep of
 //     expired conversations, every SweepInterval;
+//   - the purge of visitor addresses from conversations idle for longer
+//     than the retention (PurgeVisitorIPs), every SweepInterval;
 //   - when the store has a SubscribeBans method (Redis), a refresh of the
 //     in-memory IP ban table on every ban change another instance (or this
 //     one) publishes, so that a ban made anywhere applies here at once.
@@ -149,6 +155,7 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 		wg.Go(func() { a.banLoop(ctx, log, s) })
 		fields = append(fields, zap.Bool("ban_notifications", true))
 	}
+	wg.Go(func() { a.ipPurgeLoop(ctx, log, o) })
 	// The sanctions a flow made, applied to the other chats they cover.
 	wg.Go(func() { a.Sanctions.Run(ctx) })
 	if s, ok := a.Store.(sanctionSubscriber); ok {

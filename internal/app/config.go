@@ -30,8 +30,9 @@ type Config struct {
 	// CHATFLOW_ENCRYPTION_KEY overrides it. When neither is set, `serve`
 	// creates one in the data directory and tests use a random key.
 	EncryptionKey string `yaml:"encryption_key"`
-	// Retention is how long the personal data of an ended block is kept
-	// (default 168h = 7 days).
+	// Retention is how long the personal data of an ended block is kept,
+	// and the visitor IP of a conversation context after its last save
+	// (default 168h = 7 days; see App.PurgeVisitorIPs).
 	Retention Duration `yaml:"retention"`
 	// NeverBlock lists the ranges never banned (CIDR); absent means the
 	// defaults (loopback, private, link-local, carrier-grade NAT); an empty

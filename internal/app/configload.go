@@ -51,7 +51,7 @@ var configDocs = map[string][2]string{
 	"working_hours.holidays":         {"none", "days with other hours: `date` (YYYY-MM-DD), `name`, `hours` (none: closed)"},
 	"blocked_message":                {"none", "sent to a customer when blocked; neutral — the reason is never sent"},
 	"encryption_key":                 {"`data/encryption.key` (created)", "32 bytes, hex or base64, encrypting visitor IPs at rest; every instance on one Redis needs the same"},
-	"retention":                      {"7d", "personal data of an ended block is purged after this"},
+	"retention":                      {"7d", "personal data of an ended block, and the visitor IP of a conversation idle this long, is purged after this"},
 	"never_block":                    {"loopback, private, link-local, CGNAT", "CIDRs that can never be banned (`[]` disables)"},
 	"trusted_proxies":                {"none", "CIDRs of reverse proxies whose `X-Forwarded-For` is believed"},
 	"conversation_ttl":               {"7d", "idle conversation contexts expire after this"},

@@ -47,6 +47,7 @@ func newModeration(a *App, o Options, sealer *privacy.Sealer, effects *sanctions
 		Barred:    sanctions.Gate{Blocking: a.Blocking}.Barred,
 		HashIP:    func(ip netip.Addr) string { return sealer.HashIP(ip) },
 		Shared:    func(ip netip.Addr) bool { return ipban.IsNeverBlock(ip, never) },
+		VisitorIP: a.Blocking.VisitorIP,
 		Clock:     o.Clock,
 		Logger:    o.Logger,
 		Observer:  o.ModerationObserver,

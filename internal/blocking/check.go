@@ -14,6 +14,7 @@ import (
 
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/internal/ipban"
+	"github.com/chatflow/chatflow/internal/privacy"
 )
 
 // Subject is who or what is checked: any of the fields may be empty.
@@ -36,19 +37,53 @@ type Subject struct {
 }
 
 // SubjectOf returns the subject of conversation c on channel: its
-// authenticated user (never an unverified id), the visitor's IP, and the
-// anonymous block of its context. The conversation's block records are
-// not consulted: for anonymous users the context is the source of truth,
-// which the sanctions pipeline keeps in line with the records.
-func SubjectOf(c *contextstore.Conversation, channel string) Subject {
-	sub := Subject{Channel: channel, ContextUntil: c.Info.LiveChatBlockedUntil}
+// authenticated user (never an unverified id), the visitor's IP (opened
+// from ConversationInfo.VisitorIPCipher, see VisitorIP), and the anonymous
+// block of its context. The conversation's block records are not
+// consulted: for anonymous users the context is the source of truth, which
+// the sanctions pipeline keeps in line with the records.
+func (s *Service) SubjectOf(c *contextstore.Conversation, channel string) Subject {
+	sub := Subject{Channel: channel, ContextUntil: c.Info.LiveChatBlockedUntil, IP: s.VisitorIP(c)}
 	if c.User.IsAuthenticated {
 		sub.UserID = c.User.UserID
 	}
-	if ip, err := netip.ParseAddr(c.Info.VisitorIP); err == nil {
-		sub.IP = ip.Unmap()
-	}
 	return sub
+}
+
+// VisitorIP opens the visitor address of conversation c: the zero Addr
+// when none is known or the sealed value does not open (a key that is no
+// longer configured; logged). A context written before addresses were
+// sealed and not yet migrated (LegacyVisitorIP) is read as it is.
+func (s *Service) VisitorIP(c *contextstore.Conversation) netip.Addr {
+	text := c.Info.LegacyVisitorIP
+	if len(c.Info.VisitorIPCipher) > 0 {
+		var err error
+		if text, err = s.sealer.Open(c.Info.VisitorIPCipher); err != nil {
+			s.log.Warn("opening a conversation's visitor ip", zap.String("conversation", c.ID), zap.Error(err))
+			return netip.Addr{}
+		}
+	}
+	ip, err := netip.ParseAddr(text)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ip.Unmap()
+}
+
+// SealVisitorIP is the executor's flows.VisitorIPSealer (installed by
+// internal/app): the canonical address sealed with the service's sealer and
+// its keyed hash, or nil and "" for a value that is not an IP address.
+func (s *Service) SealVisitorIP(ip string) ([]byte, string, error) {
+	addr, err := netip.ParseAddr(strings.TrimSpace(ip))
+	if err != nil {
+		return nil, "", nil
+	}
+	addr = addr.Unmap().WithZone("")
+	sealed, err := s.sealer.Seal(privacy.CanonicalIP(addr))
+	if err != nil {
+		return nil, "", fmt.Errorf("sealing a visitor ip: %w", err)
+	}
+	return sealed, s.sealer.HashIP(addr), nil
 }
 
 // DecideConversation is Check of SubjectOf(c, channel): is the visitor of
@@ -56,7 +91,7 @@ func SubjectOf(c *contextstore.Conversation, channel string) Subject {
 // every caller uses (ConnectToHelpdeskAgent, the queue, the visitor's
 // event stream, the agent's view, the conversation lists and CSV).
 func (s *Service) DecideConversation(ctx context.Context, c *contextstore.Conversation, channel string) (Decision, error) {
-	return s.Check(ctx, SubjectOf(c, channel))
+	return s.Check(ctx, s.SubjectOf(c, channel))
 }
 
 // Decision is the outcome of Check. The zero Decision means not blocked.

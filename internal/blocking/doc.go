@@ -118,6 +118,13 @@
 // Until, LiftedAt, LiftedBy, UpdatedAt, HitCount and LastHitAt are kept for
 // statistics. Actors are staff, not the blocked person, and are kept.
 //
+// Conversation contexts keep the visitor address the same way: SealVisitorIP
+// (the executor's flows.VisitorIPSealer, installed by internal/app) gives
+// ConversationInfo.VisitorIPCipher and VisitorIPHash, and VisitorIP opens
+// it for whoever needs the address (SubjectOf, moderation, the agent's ip
+// block). A context written before holds LegacyVisitorIP in clear, which
+// VisitorIP reads until the executor has sealed it.
+//
 // # Errors
 //
 // Sentinels are in one var block (ErrInvalid, ErrNotActive, ErrLifted,

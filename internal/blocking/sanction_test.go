@@ -87,7 +87,11 @@ func TestSanctionAtIsTheTurnsClock(t *testing.T) {
 func TestDecideConversation(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
-	c := &contextstore.Conversation{ID: "web-1", Info: contextstore.ConversationInfo{VisitorIP: "203.0.113.9"}}
+	sealed, hash, err := e.svc.SealVisitorIP("203.0.113.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &contextstore.Conversation{ID: "web-1", Info: contextstore.ConversationInfo{VisitorIPCipher: sealed, VisitorIPHash: hash}}
 	decide := func() blocking.Decision {
 		t.Helper()
 		d, err := e.svc.DecideConversation(ctx, c, blocking.ChannelLiveChat)

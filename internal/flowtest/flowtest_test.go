@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -278,6 +279,13 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// fakeIPSealer stands in for the service's sealer: a 64-digit "hash".
+type fakeIPSealer struct{}
+
+func (fakeIPSealer) SealVisitorIP(ip string) ([]byte, string, error) {
+	return []byte{0x01}, fmt.Sprintf("%064x", len(ip)), nil
+}
+
 func (h *harness) build(_ context.Context, spec flowtest.Spec, clk *clock.Fake) (*flowtest.System, error) {
 	h.specs = append(h.specs, spec)
 	reg := actions.NewRegistry()
@@ -291,7 +299,8 @@ func (h *harness) build(_ context.Context, spec flowtest.Spec, clk *clock.Fake) 
 		return nil, err
 	}
 	store := memory.New()
-	ex, err := flows.NewExecutor(set, flows.Options{Store: store, Registry: reg, Clock: clk.Now, Hooks: spec.Hooks})
+	hooks := append([]flows.Hook{fakeIPSealer{}}, spec.Hooks...)
+	ex, err := flows.NewExecutor(set, flows.Options{Store: store, Registry: reg, Clock: clk.Now, Hooks: hooks})
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +362,7 @@ steps:
   - start: true
   - bot: Welcome Ann
   - expect:
-      "[[ConversationInfo]].VisitorIP": 203.0.113.9
+      "len([[ConversationInfo]].VisitorIPHash)": 64
       "[[ChatUser]].UserID": u-1
       "[[ChatUser]].Email": ann@example.com
       "[[ChatUser]].IsAuthenticated": true
@@ -418,7 +427,7 @@ steps:
   - expect:
       "GetDate()": 2026-03-01T07:30:00Z
       "[[ConversationInfo]].ConversationID": web-7
-      "[[ConversationInfo]].VisitorIP": 198.51.100.1
+      "len([[ConversationInfo]].VisitorIPHash)": 64
       "[[ConversationInfo]].Channel": contact_form
 `)
 	if res := h.run(t, f); res.Failed {

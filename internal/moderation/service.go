@@ -100,6 +100,10 @@ type Options struct {
 	// HashIP is the keyed hash of a visitor address (privacy.Sealer.HashIP):
 	// subjects never hold a clear IP.
 	HashIP func(netip.Addr) string
+	// VisitorIP opens the sealed visitor address of a conversation
+	// (blocking.Service.VisitorIP): contexts hold only the ciphertext. Nil:
+	// conversations have no known address, so no per-IP subject.
+	VisitorIP func(*contextstore.Conversation) netip.Addr
 	// Shared reports addresses that stand for many visitors (the
 	// never-block networks): they are no subject, and the per-IP limits
 	// do not apply to them. Nil: none.
@@ -203,7 +207,10 @@ func (s *Service) VisitorSubject(c *contextstore.Conversation) string {
 	if c.User.IsAuthenticated && c.User.UserID != "" {
 		return "user:" + c.User.UserID
 	}
-	return s.IPSubject(c.Info.VisitorIP)
+	if s.o.VisitorIP == nil {
+		return ""
+	}
+	return s.ipSubject(s.o.VisitorIP(c))
 }
 
 // IPSubject is the subject of a visitor address: "ip:<keyed hash>", or ""
@@ -213,6 +220,14 @@ func (s *Service) VisitorSubject(c *contextstore.Conversation) string {
 func (s *Service) IPSubject(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
+		return ""
+	}
+	return s.ipSubject(a)
+}
+
+// ipSubject is IPSubject of a parsed address; "" for the zero Addr.
+func (s *Service) ipSubject(a netip.Addr) string {
+	if !a.IsValid() {
 		return ""
 	}
 	a = a.Unmap()

@@ -299,7 +299,7 @@ func (p *Pipeline) scan(ctx context.Context, f contextstore.ConversationFilter, 
 			if b.Kind == contextstore.KindUser && !c.User.IsAuthenticated {
 				continue
 			}
-			if (b.Kind == contextstore.KindIP || b.Kind == contextstore.KindRange) && c.Info.VisitorIP == "" {
+			if (b.Kind == contextstore.KindIP || b.Kind == contextstore.KindRange) && !c.Info.HasVisitorIP() {
 				continue
 			}
 			apply(c.ID)

@@ -464,11 +464,14 @@ func (s *Server) agentBlock(w http.ResponseWriter, r *http.Request, p Principal)
 		}
 		nb.UserID = c.User.UserID
 	case "ip":
-		if c.Info.VisitorIP == "" {
+		ip := s.app.Blocking.VisitorIP(c)
+		if !ip.IsValid() {
 			fieldProblem(w, http.StatusUnprocessableEntity, "invalid block", []fieldError{{"target", "the conversation has no visitor ip"}})
 			return
 		}
-		nb.IP = c.Info.VisitorIP
+		// Opened only to be sealed again in the block record: it is not
+		// answered to a plain agent (below) and not logged.
+		nb.IP = ip.String()
 		if c.User.IsAuthenticated {
 			nb.UserID = c.User.UserID
 		}

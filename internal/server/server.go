@@ -45,6 +45,7 @@ import (
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/app"
+	"github.com/chatflow/chatflow/internal/blocking"
 	"github.com/chatflow/chatflow/internal/ipban"
 	"github.com/chatflow/chatflow/internal/metrics"
 	"github.com/chatflow/chatflow/internal/visitortoken"
@@ -334,6 +335,12 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	if !validLang(req.Lang) {
 		problem(w, http.StatusUnprocessableEntity, "invalid language", "lang: not a language tag such as en, de or pt-BR")
+		return
+	}
+	// The channel is free text from the visitor, stored in the context
+	// and matched by blocks: only the known channels are accepted.
+	if req.Channel != "" && !slices.Contains(blocking.Channels(), req.Channel) {
+		fieldProblem(w, http.StatusUnprocessableEntity, "invalid channel", []fieldError{{"channel", "unknown channel: one of " + strings.Join(blocking.Channels(), ", ")}})
 		return
 	}
 	var user *contextstore.ChatUser

@@ -184,6 +184,24 @@ func (e *env) conversations(t *testing.T) []*contextstore.Conversation {
 	return list
 }
 
+// visitorIP opens the sealed visitor address of conversation id ("" when
+// none), checking that the context holds no clear address.
+func (e *env) visitorIP(t *testing.T, id string) string {
+	t.Helper()
+	return openedIP(t, e.app, e.conv(t, id))
+}
+
+func openedIP(t *testing.T, a *app.App, c *contextstore.Conversation) string {
+	t.Helper()
+	if c.Info.LegacyVisitorIP != "" {
+		t.Errorf("conversation %s holds a clear visitor ip %q", c.ID, c.Info.LegacyVisitorIP)
+	}
+	if ip := a.Blocking.VisitorIP(c); ip.IsValid() {
+		return ip.String()
+	}
+	return ""
+}
+
 func (e *env) conv(t *testing.T, id string) *contextstore.Conversation {
 	t.Helper()
 	c, err := e.store.GetConversation(t.Context(), id)
@@ -211,7 +229,7 @@ func TestStartConversation(t *testing.T) {
 				t.Errorf("turn = %+v, want the welcome reply", v)
 			}
 			c := e.conv(t, v.ID)
-			if c.Info.Channel != tc.channel || c.Info.VisitorIP != "127.0.0.1" {
+			if c.Info.Channel != tc.channel || e.visitorIP(t, v.ID) != "127.0.0.1" {
 				t.Errorf("stored Info = %+v, want channel %s from 127.0.0.1", c.Info, tc.channel)
 			}
 		})
@@ -460,7 +478,7 @@ func TestVisitorIP(t *testing.T) {
 				hdr = []string{"X-Forwarded-For", tc.xff}
 			}
 			v := decodeTurn(t, e.do(t, "POST", "/v1/conversations", `{}`, hdr...), http.StatusCreated)
-			if got := e.conv(t, v.ID).Info.VisitorIP; got != tc.want {
+			if got := e.visitorIP(t, v.ID); got != tc.want {
 				t.Errorf("VisitorIP = %q, want %q", got, tc.want)
 			}
 		})

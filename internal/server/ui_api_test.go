@@ -263,8 +263,8 @@ func TestAgentViewConversation(t *testing.T) {
 	const ip = "198.51.100.77"
 	first := e.visitorFrom(t, ip)
 	second := e.visitorFrom(t, ip)
-	if c := e.stored(t, first); c.Info.VisitorIP != ip {
-		t.Fatalf("stored visitor IP = %q, want %q (test setup)", c.Info.VisitorIP, ip)
+	if got := openedIP(t, e.app, e.stored(t, first)); got != ip {
+		t.Fatalf("stored visitor IP = %q, want %q (test setup)", got, ip)
 	}
 	e.must(t, http.StatusOK, nil, agentTok, "POST", "/v1/agent/queues/support/take", "")
 	e.must(t, http.StatusOK, nil, agentTok, "POST", "/v1/agent/conversations/"+first+"/messages", `{"text": "Hello, I'm Ann."}`)

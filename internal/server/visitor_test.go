@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,28 @@ func TestBlockedUserWithToken(t *testing.T) {
 	e.must(t, http.StatusOK, &q, agentTok, "GET", "/v1/agent/queues/support", "")
 	if len(q.Waiting) != 1 {
 		t.Errorf("anonymous visitor %s not queued: %+v", anon, q.Waiting)
+	}
+}
+
+// TestStartUnknownChannel: the channel is free text from the visitor; only
+// the known channels (blocking.Channels) are accepted, anything else is a
+// 422 naming the field, and nothing is stored.
+func TestStartUnknownChannel(t *testing.T) {
+	e := newStaffEnv(t)
+	for _, ch := range []string{"LIVE_CHAT", "livechat", "web", "live_chat ", "<script>", strings.Repeat("x", 300)} {
+		t.Run(ch[:min(len(ch), 12)], func(t *testing.T) {
+			var p problemBody
+			e.mustVisitor(t, http.StatusUnprocessableEntity, &p, "POST", "/v1/conversations", `{"channel": `+strconv.Quote(ch)+`}`)
+			want := "unknown channel: one of live_chat, contact_form, call, forum"
+			if p.Title != "invalid channel" || len(p.Errors) != 1 || p.Errors[0].Field != "channel" || p.Errors[0].Message != want {
+				t.Errorf("problem = %+v, want channel: %s", p, want)
+			}
+		})
+	}
+	if n := e.conversations(t); n != 0 {
+		t.Errorf("%d conversations stored by refused starts", n)
+	}
+	for _, ch := range blocking.Channels() {
+		e.mustVisitor(t, http.StatusCreated, nil, "POST", "/v1/conversations", `{"channel": "`+ch+`"}`)
 	}
 }
