@@ -29,6 +29,7 @@ import (
 	"github.com/chatflow/chatflow/internal/queue"
 	"github.com/chatflow/chatflow/internal/ratelimit"
 	"github.com/chatflow/chatflow/internal/sanctions"
+	"github.com/chatflow/chatflow/internal/webhooks"
 	"github.com/chatflow/chatflow/internal/workinghours"
 )
 
@@ -75,6 +76,10 @@ type App struct {
 	// Moderation is automatic moderation: rate limits, rules, strikes.
 	Moderation *moderation.Service
 	Hours      *workinghours.Calendar
+	// Webhooks manages the webhook subscriptions, relays the outbox into
+	// deliveries and keeps them; Dispatcher delivers them (see Background).
+	Webhooks   *webhooks.Service
+	Dispatcher *webhooks.Dispatcher
 	Logger     *zap.Logger
 	Clock      func() time.Time
 	// Warnings are the non-fatal lint findings of the loaded flows.
@@ -139,6 +144,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 
 	if a.Moderation, err = newModeration(a, o, sealer, effects); err != nil {
+		return nil, err
+	}
+	if err := newWebhooks(a, o, sealer); err != nil {
 		return nil, err
 	}
 
