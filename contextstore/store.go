@@ -17,6 +17,7 @@ type Store interface {
 	QueueStore
 	AccountStore
 	StrikeStore
+	WebhookStore
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

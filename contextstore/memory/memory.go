@@ -41,6 +41,8 @@ type Store struct {
 	accounts accountTable // see accounts.go
 
 	strikes map[string][]*contextstore.Strike // subject -> strikes, see strikes.go
+
+	wh *webhookTable // see webhooks.go; made on first use
 }
 
 var _ contextstore.Store = (*Store)(nil)

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) contextstore.Store) {
 	t.Run("Queue", func(t *testing.T) { testQueue(t, newStore) })
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, newStore) })
 	t.Run("Strikes", func(t *testing.T) { testStrikes(t, newStore) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, newStore) })
 }
 
 // t0 is the suite's reference time; tests never read the clock.

@@ -29,6 +29,7 @@ import (
 	"github.com/chatflow/chatflow/internal/queue"
 	"github.com/chatflow/chatflow/internal/ratelimit"
 	"github.com/chatflow/chatflow/internal/sanctions"
+	"github.com/chatflow/chatflow/internal/webhooks"
 	"github.com/chatflow/chatflow/internal/workinghours"
 )
 
@@ -78,6 +79,10 @@ type App struct {
 	// Moderation is automatic moderation: rate limits, rules, strikes.
 	Moderation *moderation.Service
 	Hours      *workinghours.Schedules // the queues' working hours (their own, else working_hours)
+	// Webhooks manages the webhook subscriptions, relays the outbox into
+	// deliveries and keeps them; Dispatcher delivers them (see Background).
+	Webhooks   *webhooks.Service
+	Dispatcher *webhooks.Dispatcher
 	Logger     *zap.Logger
 	Clock      func() time.Time
 	// Warnings are the non-fatal lint findings of the loaded flows.
@@ -142,6 +147,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 
 	if a.Moderation, err = newModeration(a, o, sealer, effects); err != nil {
+		return nil, err
+	}
+	if err := newWebhooks(a, o, sealer); err != nil {
 		return nil, err
 	}
 

@@ -59,6 +59,10 @@ type BackgroundOptions struct {
 	// function returning channels they send on, so the loops run without
 	// sleeping.
 	NewTicker func(loop string, d time.Duration) (ticks <-chan time.Time, stop func())
+	// WebhookRelayInterval and WebhookDispatchInterval pace the webhook
+	// loops (LoopWebhookRelay, LoopWebhookDispatch); defaults
+	// DefaultWebhookRelayInterval and DefaultWebhookDispatchInterval.
+	WebhookRelayInterval, WebhookDispatchInterval time.Duration
 }
 
 // BackgroundOptions returns the Background options of the service
@@ -67,6 +71,9 @@ func (c Config) BackgroundOptions() BackgroundOptions {
 	return BackgroundOptions{
 		MaintenanceInterval: time.Duration(c.MaintenanceInterval),
 		SweepInterval:       time.Duration(c.SweepInterval),
+
+		WebhookRelayInterval:    time.Duration(c.Webhooks.RelayInterval),
+		WebhookDispatchInterval: time.Duration(c.Webhooks.DispatchInterval),
 	}
 }
 
@@ -116,6 +123,9 @@ var (
 //     expired conversations, every SweepInterval;
 //   - the purge of visitor addresses from conversations idle for longer
 //     than the retention (PurgeVisitorIPs), every SweepInterval;
+//   - the webhook relay (outbox → deliveries, every WebhookRelayInterval)
+//     and dispatcher (due deliveries → receivers, every
+//     WebhookDispatchInterval); see internal/webhooks;
 //   - when the store has a SubscribeBans method (Redis), a refresh of the
 //     in-memory IP ban table on every ban change another instance (or this
 //     one) publishes, so that a ban made anywhere applies here at once.
@@ -136,6 +146,12 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 	}
 	if o.SweepInterval == 0 {
 		o.SweepInterval = DefaultSweepInterval
+	}
+	if o.WebhookRelayInterval <= 0 {
+		o.WebhookRelayInterval = DefaultWebhookRelayInterval
+	}
+	if o.WebhookDispatchInterval <= 0 {
+		o.WebhookDispatchInterval = DefaultWebhookDispatchInterval
 	}
 	if o.NewTicker == nil {
 		o.NewTicker = func(_ string, d time.Duration) (<-chan time.Time, func()) {
@@ -162,6 +178,9 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 		wg.Go(func() { a.sanctionLoop(ctx, log, s) })
 		fields = append(fields, zap.Bool("sanction_feed", true))
 	}
+	// Domain events from the outbox to the webhook subscribers.
+	wg.Go(func() { a.webhookRelayLoop(ctx, log, o) })
+	wg.Go(func() { a.webhookDispatchLoop(ctx, log, o) })
 	log.Info("background work started", fields...)
 	wg.Wait()
 	log.Info("background work stopped")

@@ -71,6 +71,9 @@ type Config struct {
 	// rules, strikes and the ladder); see moderation.Config. Absent: the
 	// default limits and ladder, no rules.
 	Moderation moderation.Config `yaml:"moderation"`
+	// Webhooks configures the delivery of domain events to webhook
+	// subscribers; see WebhooksConfig.
+	Webhooks WebhooksConfig `yaml:"webhooks"`
 }
 
 // VisitorSecret returns the visitor token secret: the environment's

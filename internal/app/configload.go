@@ -88,6 +88,11 @@ var configDocs = map[string][2]string{
 	"widget.logo_url":                {"none", "logo shown in the widget's header"},
 	"queues":                         {"none", "queues by name, each with `working_hours` of its own (time_zone, weekly, holidays); a queue without follows working_hours"},
 	"moderation":                     {"limits on, no rules", "automatic moderation: `limits`, `ladder`, `warning`, `rules`, `rules_file`, `off` (see Automatic moderation)"},
+	"webhooks.allow_private":         {"false", "let webhook deliveries reach loopback, private and link-local addresses (an intranet receiver)"},
+	"webhooks.relay_interval":        {"1s", "how often the outbox is read into webhook deliveries"},
+	"webhooks.dispatch_interval":     {"1s", "how often due webhook deliveries are attempted"},
+	"webhooks.timeout":               {"10s", "bound on one delivery attempt"},
+	"webhooks.max_attempts":          {"8", "attempts before a delivery is dead (kept for a manual resend)"},
 }
 
 // ConfigKeys lists every key of the configuration file, in the order of

@@ -6,7 +6,8 @@
 // take, the chat view, messages, disconnect with feedback, direct block),
 // the admin API (blocks: filter, search, detail, create, renew, edit, lift,
 // history, audit, CSV exports; users' blacklist and unblock; conversations
-// with block status and transcript; accounts), demo mode for local trials
+// with block status and transcript; accounts; webhook subscriptions, their
+// delivery log and resend), demo mode for local trials
 // (WithDemo: in-memory staff tokens and visitor tokens on request), health
 // and readiness probes, Prometheus metrics at /metrics, its own OpenAPI 3
 // description at /openapi.json, and the browser pages of internal/web
@@ -170,6 +171,12 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/admin/accounts", s.require(RoleAdmin, "account.list", s.adminListAccounts)},
 		{"POST", "/v1/admin/accounts", s.require(RoleAdmin, "account.create", s.adminCreateAccount)},
 		{"DELETE", "/v1/admin/accounts/{id}", s.require(RoleAdmin, "account.revoke", s.adminRevokeAccount)},
+		{"GET", "/v1/admin/webhooks", s.require(RoleAdmin, "webhook.list", s.adminListWebhooks)},
+		{"POST", "/v1/admin/webhooks", s.require(RoleAdmin, "webhook.create", s.adminCreateWebhook)},
+		{"PATCH", "/v1/admin/webhooks/{id}", s.require(RoleAdmin, "webhook.update", s.adminUpdateWebhook)},
+		{"DELETE", "/v1/admin/webhooks/{id}", s.require(RoleAdmin, "webhook.delete", s.adminDeleteWebhook)},
+		{"GET", "/v1/admin/webhooks/{id}/deliveries", s.require(RoleAdmin, "webhook.deliveries", s.adminWebhookDeliveries)},
+		{"POST", "/v1/admin/webhooks/{id}/deliveries/{webhook_id}/resend", s.require(RoleAdmin, "webhook.resend", s.adminResendWebhook)},
 	}
 }
 

@@ -8,6 +8,8 @@
 //	#user, #user/ID    user lookup (admin-users.js)
 //	#conversations     conversations (admin-conversations.js)
 //	#conversation/ID   one conversation (admin-conversations.js)
+//	#webhooks          webhook subscriptions (admin-webhooks.js; admins)
+//	#webhook/ID        one subscription's delivery log (admin-webhooks.js)
 //
 // Every view is an async function(root, ctx) with ctx = {token, me,
 // params, go}: root is a fresh element in the view area, params holds the
@@ -28,6 +30,8 @@ const TAB_OF = {
   user: "user",
   conversations: "conversations",
   conversation: "conversations",
+  webhooks: "webhooks",
+  webhook: "webhooks",
 };
 
 /** The views of the routes; the user and conversation views load on first use. */
@@ -39,6 +43,8 @@ const VIEWS = {
   user: async () => (await import("/static/admin-users.js")).showUser,
   conversations: async () => (await import("/static/admin-conversations.js")).showConversations,
   conversation: async () => (await import("/static/admin-conversations.js")).showConversation,
+  webhooks: async () => (await import("/static/admin-webhooks.js")).showWebhooks,
+  webhook: async () => (await import("/static/admin-webhooks.js")).showWebhook,
 };
 
 /** Parses "#name/ID?k=v" into {name, params}. */
