@@ -20,6 +20,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -206,7 +207,7 @@ func (e *uiEnv) tab(width, height int64) context.Context {
 	e.t.Helper()
 	ctx, cancel := chromedp.NewContext(e.alloc, chromedp.WithNewBrowserContext())
 	e.t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height), pollFast); err != nil {
 		e.t.Fatalf("opening a browser tab: %v", err)
 	}
 	var mu sync.Mutex
@@ -238,6 +239,21 @@ func (e *uiEnv) tab(width, height int64) context.Context {
 	})
 	return ctx
 }
+
+// pagePollMS is the agent console's poll interval in the tests
+// (localStorage "chatflow.poll_ms", see agent.js), like the server's
+// event poll (server.WithEventPoll): the tests wait on conditions, not on
+// the console's 1 s and 2 s timers.
+const pagePollMS = 100
+
+// pollFast sets pagePollMS in every document of the tab before its
+// scripts run.
+var pollFast = chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+	_, err := cdp.Call(c, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: fmt.Sprintf(`try { localStorage.setItem("chatflow.poll_ms", "%d"); } catch {}`, pagePollMS),
+	})
+	return err
+})
 
 // fromIP makes every request of the tab ctx come from ip, as the server's
 // trusted proxy reports it (X-Forwarded-For).
