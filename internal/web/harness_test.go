@@ -210,6 +210,15 @@ func (e *uiEnv) tab(width, height int64) context.Context {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height), pollFast); err != nil {
 		e.t.Fatalf("opening a browser tab: %v", err)
 	}
+	e.failOnPageErrors(ctx, cancel)
+	return ctx
+}
+
+// failOnPageErrors makes uncaught JavaScript exceptions and
+// console.error calls in ctx's target (a tab or a frame) fail the test;
+// cancel ends ctx.
+func (e *uiEnv) failOnPageErrors(ctx context.Context, cancel context.CancelFunc) {
+	e.t.Helper()
 	var mu sync.Mutex
 	var problems []string
 	done := make(chan struct{})
@@ -237,7 +246,6 @@ func (e *uiEnv) tab(width, height int64) context.Context {
 			e.t.Errorf("page error: %s", p)
 		}
 	})
-	return ctx
 }
 
 // pagePollMS is the agent console's poll interval in the tests
@@ -362,33 +370,12 @@ func (e *uiEnv) waitJS(ctx context.Context, what, js string) {
 	}))
 }
 
-// frameKey marks the context of a cross-site iframe (see uiEnv.frame).
-type frameKey struct{}
-
-// eval evaluates the JavaScript expression js and returns its JSON value
-// decoded into T.
+// evalJS evaluates the JavaScript expression js in ctx's page (or frame,
+// see uiEnv.frame) and returns its JSON value decoded into T.
 func evalJS[T any](e *uiEnv, ctx context.Context, js string) T {
 	e.t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if ctx.Value(frameKey{}) != nil {
-		// Evaluate does not reach a cross-site iframe's target; Poll does.
-		var v T
-		var out string
-		err := chromedp.Do(tctx, chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
-			r, err := chromedp.Poll[any](`(() => { const v = (`+js+`); return JSON.stringify(v === undefined ? null : v); })()`,
-				chromedp.WithPollingInterval(50*time.Millisecond))(c, tg)
-			out, _ = r.(string)
-			return err
-		}))
-		if err == nil {
-			err = json.Unmarshal([]byte(out), &v)
-		}
-		if err != nil {
-			e.t.Fatalf("evaluating %s in the frame: %v", js, err)
-		}
-		return v
-	}
 	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](js))
 	if err != nil {
 		e.t.Fatalf("evaluating %s: %v", js, err)
@@ -505,7 +492,6 @@ func (e *uiEnv) axe(ctx context.Context, where string) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	// Poll, not Evaluate: it works in a cross-site iframe's target too.
 	poll := chromedp.WithPollingInterval(50 * time.Millisecond)
 	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](`typeof window.axe === "object" || (function(){`+src+`
 		return true; })()`, poll)); err != nil {
