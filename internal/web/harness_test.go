@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/chatflow/chatflow/internal/app"
 	"github.com/chatflow/chatflow/internal/auth"
 	"github.com/chatflow/chatflow/internal/clock"
+	"github.com/chatflow/chatflow/internal/moderation"
 	"github.com/chatflow/chatflow/internal/server"
 	"github.com/chatflow/chatflow/internal/visitortoken"
 )
@@ -134,9 +136,13 @@ type uiEnv struct {
 }
 
 // newUI starts the server and the browser for t; opts are added to the
-// server's options.
+// server's options. t runs in parallel with the other browser tests: each
+// has its own server, store, clock and browser contexts, and most of a
+// test's time is spent waiting on the browser and the server, so two (or
+// -parallel) of them share the machine well.
 func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 	t.Helper()
+	t.Parallel()
 	alloc := needBrowser(t)
 	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
@@ -149,6 +155,10 @@ func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The agent console polls every pagePollMS here, ten times its
+	// default, and the fake clock never refills a bucket: the example's
+	// staff limit (a burst of 120) would run out within a long test.
+	cfg.Moderation.Limits.Staff = &moderation.Limit{Rate: 600, Burst: 1_000_000, Per: moderation.Duration(time.Minute)}
 	a, err := app.New(t.Context(), app.Options{Store: store, FlowPaths: []string{"../../examples/flows"}, Clock: clk.Now, Config: cfg, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -465,8 +475,8 @@ func (e *uiEnv) checkLabels(ctx context.Context, where string) {
 	e.axe(ctx, where)
 }
 
-// axeRuns numbers the axe runs (see axe).
-var axeRuns int
+// axeRuns numbers the axe runs (see axe); the tests run in parallel.
+var axeRuns atomic.Int64
 
 // axeScript is axe-core (testdata/axe/node_modules, installed by `make
 // axe` at the version pinned in testdata/axe/package.json), read once.
@@ -497,7 +507,7 @@ func (e *uiEnv) axe(ctx context.Context, where string) {
 		return true; })()`, poll)); err != nil {
 		e.t.Fatalf("%s: injecting axe-core: %v", where, err)
 	}
-	axeRuns++
+	run := axeRuns.Add(1)
 	type violation struct {
 		ID, Impact, Help string
 		Nodes            []struct {
@@ -520,7 +530,7 @@ func (e *uiEnv) axe(ctx context.Context, where string) {
 			}, (err) => { window.__axeOut = JSON.stringify([{ID: "axe-error", Impact: "critical", Help: String(err), Nodes: [{}]}]); });
 		}
 		return window.__axeOut;
-	})()`, axeRuns, axeRuns), poll))
+	})()`, run, run), poll))
 	if err != nil {
 		e.t.Fatalf("%s: running axe-core: %v", where, err)
 	}

@@ -138,7 +138,7 @@ async function loadQueues() {
     drawQueues(lists.map((l, i) => ({ name: names[i], waiting: Array.isArray(l.waiting) ? l.waiting : [] })));
     if (queuesFailing) status("The queues are up to date again.", "info");
     queuesFailing = false;
-    $("queues-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every 2 seconds.`;
+    $("queues-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${poll.queues / 1000} seconds.`;
   } catch (err) {
     if (n !== epoch) return;
     if (err instanceof ApiError && err.status === 401) return problem(err);
