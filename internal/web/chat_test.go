@@ -105,13 +105,21 @@ func pageText(e *uiEnv, ctx context.Context) string {
 }
 
 // checkBlocked fails unless the page shows the neutral blocked notice
-// with a disabled composer, and nothing of the block's reason or notes.
+// (the English text) with a disabled composer, and nothing of the block's
+// reason or notes.
 func checkBlocked(e *uiEnv, ctx context.Context) {
+	e.t.Helper()
+	checkBlockedText(e, ctx, blockedText)
+}
+
+// checkBlockedText is checkBlocked with the neutral text want (of the
+// visitor's language).
+func checkBlockedText(e *uiEnv, ctx context.Context, want string) {
 	e.t.Helper()
 	e.waitVisible(ctx, "#blocked-notice")
 	e.waitJS(ctx, "the composer is disabled", `document.getElementById("message").disabled && document.getElementById("send").disabled`)
-	if got := e.text(ctx, "#blocked-notice"); got != blockedText {
-		e.t.Errorf("#blocked-notice = %q, want %q", got, blockedText)
+	if got := e.text(ctx, "#blocked-notice"); got != want {
+		e.t.Errorf("#blocked-notice = %q, want %q", got, want)
 	}
 	if got := evalJS[string](e, ctx, `document.getElementById("blocked-notice").className`); !strings.Contains(got, "notice") {
 		e.t.Errorf("#blocked-notice class = %q, want notice", got)

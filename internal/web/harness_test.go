@@ -15,11 +15,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -29,6 +31,7 @@ import (
 	"github.com/chatflow/chatflow/internal/app"
 	"github.com/chatflow/chatflow/internal/auth"
 	"github.com/chatflow/chatflow/internal/clock"
+	"github.com/chatflow/chatflow/internal/moderation"
 	"github.com/chatflow/chatflow/internal/server"
 	"github.com/chatflow/chatflow/internal/visitortoken"
 )
@@ -133,9 +136,13 @@ type uiEnv struct {
 }
 
 // newUI starts the server and the browser for t; opts are added to the
-// server's options.
+// server's options. t runs in parallel with the other browser tests: each
+// has its own server, store, clock and browser contexts, and most of a
+// test's time is spent waiting on the browser and the server, so two (or
+// -parallel) of them share the machine well.
 func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 	t.Helper()
+	t.Parallel()
 	alloc := needBrowser(t)
 	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
@@ -148,6 +155,10 @@ func newUI(t *testing.T, opts ...server.Option) *uiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The agent console polls every pagePollMS here, ten times its
+	// default, and the fake clock never refills a bucket: the example's
+	// staff limit (a burst of 120) would run out within a long test.
+	cfg.Moderation.Limits.Staff = &moderation.Limit{Rate: 600, Burst: 1_000_000, Per: moderation.Duration(time.Minute)}
 	a, err := app.New(t.Context(), app.Options{Store: store, FlowPaths: []string{"../../examples/flows"}, Clock: clk.Now, Config: cfg, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -206,9 +217,18 @@ func (e *uiEnv) tab(width, height int64) context.Context {
 	e.t.Helper()
 	ctx, cancel := chromedp.NewContext(e.alloc, chromedp.WithNewBrowserContext())
 	e.t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height), pollFast); err != nil {
 		e.t.Fatalf("opening a browser tab: %v", err)
 	}
+	e.failOnPageErrors(ctx, cancel)
+	return ctx
+}
+
+// failOnPageErrors makes uncaught JavaScript exceptions and
+// console.error calls in ctx's target (a tab or a frame) fail the test;
+// cancel ends ctx.
+func (e *uiEnv) failOnPageErrors(ctx context.Context, cancel context.CancelFunc) {
+	e.t.Helper()
 	var mu sync.Mutex
 	var problems []string
 	done := make(chan struct{})
@@ -236,8 +256,22 @@ func (e *uiEnv) tab(width, height int64) context.Context {
 			e.t.Errorf("page error: %s", p)
 		}
 	})
-	return ctx
 }
+
+// pagePollMS is the agent console's poll interval in the tests
+// (localStorage "chatflow.poll_ms", see agent.js), like the server's
+// event poll (server.WithEventPoll): the tests wait on conditions, not on
+// the console's 1 s and 2 s timers.
+const pagePollMS = 100
+
+// pollFast sets pagePollMS in every document of the tab before its
+// scripts run.
+var pollFast = chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+	_, err := cdp.Call(c, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: fmt.Sprintf(`try { localStorage.setItem("chatflow.poll_ms", "%d"); } catch {}`, pagePollMS),
+	})
+	return err
+})
 
 // fromIP makes every request of the tab ctx come from ip, as the server's
 // trusted proxy reports it (X-Forwarded-For).
@@ -346,33 +380,12 @@ func (e *uiEnv) waitJS(ctx context.Context, what, js string) {
 	}))
 }
 
-// frameKey marks the context of a cross-site iframe (see uiEnv.frame).
-type frameKey struct{}
-
-// eval evaluates the JavaScript expression js and returns its JSON value
-// decoded into T.
+// evalJS evaluates the JavaScript expression js in ctx's page (or frame,
+// see uiEnv.frame) and returns its JSON value decoded into T.
 func evalJS[T any](e *uiEnv, ctx context.Context, js string) T {
 	e.t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if ctx.Value(frameKey{}) != nil {
-		// Evaluate does not reach a cross-site iframe's target; Poll does.
-		var v T
-		var out string
-		err := chromedp.Do(tctx, chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
-			r, err := chromedp.Poll[any](`(() => { const v = (`+js+`); return JSON.stringify(v === undefined ? null : v); })()`,
-				chromedp.WithPollingInterval(50*time.Millisecond))(c, tg)
-			out, _ = r.(string)
-			return err
-		}))
-		if err == nil {
-			err = json.Unmarshal([]byte(out), &v)
-		}
-		if err != nil {
-			e.t.Fatalf("evaluating %s in the frame: %v", js, err)
-		}
-		return v
-	}
 	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](js))
 	if err != nil {
 		e.t.Fatalf("evaluating %s: %v", js, err)
@@ -462,8 +475,8 @@ func (e *uiEnv) checkLabels(ctx context.Context, where string) {
 	e.axe(ctx, where)
 }
 
-// axeRuns numbers the axe runs (see axe).
-var axeRuns int
+// axeRuns numbers the axe runs (see axe); the tests run in parallel.
+var axeRuns atomic.Int64
 
 // axeScript is axe-core (testdata/axe/node_modules, installed by `make
 // axe` at the version pinned in testdata/axe/package.json), read once.
@@ -489,13 +502,12 @@ func (e *uiEnv) axe(ctx context.Context, where string) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	// Poll, not Evaluate: it works in a cross-site iframe's target too.
 	poll := chromedp.WithPollingInterval(50 * time.Millisecond)
 	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](`typeof window.axe === "object" || (function(){`+src+`
 		return true; })()`, poll)); err != nil {
 		e.t.Fatalf("%s: injecting axe-core: %v", where, err)
 	}
-	axeRuns++
+	run := axeRuns.Add(1)
 	type violation struct {
 		ID, Impact, Help string
 		Nodes            []struct {
@@ -518,7 +530,7 @@ func (e *uiEnv) axe(ctx context.Context, where string) {
 			}, (err) => { window.__axeOut = JSON.stringify([{ID: "axe-error", Impact: "critical", Help: String(err), Nodes: [{}]}]); });
 		}
 		return window.__axeOut;
-	})()`, axeRuns, axeRuns), poll))
+	})()`, run, run), poll))
 	if err != nil {
 		e.t.Fatalf("%s: running axe-core: %v", where, err)
 	}

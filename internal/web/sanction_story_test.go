@@ -89,7 +89,7 @@ func TestStoryRangeBanEndsLiveChat(t *testing.T) {
 
 	checkBlocked(e, visitor)
 	e.waitText(agent, "#chat-state", "The visitor is blocked from live chat: this chat has ended.")
-	t.Logf("both pages showed the ended chat %v after the ban was confirmed (the console polls every 1–2 s)", time.Since(banned).Round(10*time.Millisecond))
+	t.Logf("both pages showed the ended chat %v after the ban was confirmed (the console polls every %d ms here)", time.Since(banned).Round(10*time.Millisecond), pagePollMS)
 	e.shot(agent, "story-range-ban-agent")
 	e.shot(visitor, "story-range-ban-visitor")
 	if strings.Contains(strings.ToLower(pageText(e, visitor)), "bot-network-51c2") {

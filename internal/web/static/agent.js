@@ -61,6 +61,23 @@ const timers = { queues: 0, chats: 0 };
 /** Bumped on sign-in and sign-out: a late answer of an old session is dropped. */
 let epoch = 0;
 
+/**
+ * The poll intervals in ms: the open chats every second, the queues every
+ * two. localStorage "chatflow.poll_ms" (a number, at least 50) replaces the
+ * chats' interval, the queues' being twice it: the browser tests set it so
+ * that they wait on the server's answers, not on the console's clock.
+ */
+const poll = (() => {
+  let ms = 1000;
+  try {
+    const v = Number(localStorage.getItem("chatflow.poll_ms"));
+    if (Number.isFinite(v) && v >= 50) ms = Math.min(v, 60000);
+  } catch {
+    // no storage (e.g. blocked by the browser's settings): the defaults
+  }
+  return { chats: ms, queues: 2 * ms };
+})();
+
 function stopPolling() {
   clearTimeout(timers.queues);
   clearTimeout(timers.chats);
@@ -72,13 +89,13 @@ function stopPolling() {
 function scheduleQueues() {
   const n = epoch;
   clearTimeout(timers.queues);
-  timers.queues = setTimeout(() => refreshQueues().finally(() => n === epoch && scheduleQueues()), 2000);
+  timers.queues = setTimeout(() => refreshQueues().finally(() => n === epoch && scheduleQueues()), poll.queues);
 }
 
 function scheduleChats() {
   const n = epoch;
   clearTimeout(timers.chats);
-  timers.chats = setTimeout(() => pollChats().finally(() => n === epoch && scheduleChats()), 1000);
+  timers.chats = setTimeout(() => pollChats().finally(() => n === epoch && scheduleChats()), poll.chats);
 }
 
 // ---- queues ------------------------------------------------------------------
@@ -121,7 +138,7 @@ async function loadQueues() {
     drawQueues(lists.map((l, i) => ({ name: names[i], waiting: Array.isArray(l.waiting) ? l.waiting : [] })));
     if (queuesFailing) status("The queues are up to date again.", "info");
     queuesFailing = false;
-    $("queues-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every 2 seconds.`;
+    $("queues-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${poll.queues / 1000} seconds.`;
   } catch (err) {
     if (n !== epoch) return;
     if (err instanceof ApiError && err.status === 401) return problem(err);
