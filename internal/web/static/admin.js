@@ -8,6 +8,7 @@
 //	#user, #user/ID    user lookup (admin-users.js)
 //	#conversations     conversations (admin-conversations.js)
 //	#conversation/ID   one conversation (admin-conversations.js)
+//	#moderation        automatic moderation's rules, hits and limits (admin-moderation.js)
 //
 // Every view is an async function(root, ctx) with ctx = {token, me,
 // params, go}: root is a fresh element in the view area, params holds the
@@ -28,6 +29,7 @@ const TAB_OF = {
   user: "user",
   conversations: "conversations",
   conversation: "conversations",
+  moderation: "moderation",
 };
 
 /** The views of the routes; the user and conversation views load on first use. */
@@ -39,6 +41,7 @@ const VIEWS = {
   user: async () => (await import("/static/admin-users.js")).showUser,
   conversations: async () => (await import("/static/admin-conversations.js")).showConversations,
   conversation: async () => (await import("/static/admin-conversations.js")).showConversation,
+  moderation: async () => (await import("/static/admin-moderation.js")).showModeration,
 };
 
 /** Parses "#name/ID?k=v" into {name, params}. */
