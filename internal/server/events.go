@@ -166,11 +166,23 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		wrote := false
+		fromVisitor, unsolicited := false, false
 		for _, m := range newMessages(c.Transcript, last) {
+			// A bot line after no visitor line of this batch is not the
+			// answer of the visitor's own send (an agent's warning): the
+			// page is told to read the transcript.
+			fromVisitor = fromVisitor || m.From == contextstore.FromUser
+			unsolicited = unsolicited || (m.From == contextstore.FromBot && !fromVisitor)
 			if m.From != "agent" {
 				continue
 			}
 			if !send("message", message{At: m.At.UTC().Format(time.RFC3339Nano), From: m.From, Text: m.Text}) {
+				return
+			}
+			wrote = true
+		}
+		if unsolicited {
+			if !send("transcript", struct{}{}) {
 				return
 			}
 			wrote = true
