@@ -22,6 +22,9 @@ const (
 	// LoopSweep is the store's deletion of expired conversations (stores
 	// that keep them until swept: the embedded store).
 	LoopSweep = "sweep"
+	// LoopModeration is automatic moderation's refresh of the rules'
+	// shadow/enforce modes from the store (another instance's switch).
+	LoopModeration = "moderation"
 )
 
 // Default intervals of Background.
@@ -30,6 +33,9 @@ const (
 	DefaultMaintenanceInterval = time.Minute
 	// DefaultSweepInterval is the default BackgroundOptions.SweepInterval.
 	DefaultSweepInterval = 10 * time.Minute
+	// DefaultModerationRefreshInterval is the default
+	// BackgroundOptions.ModerationRefreshInterval.
+	DefaultModerationRefreshInterval = 30 * time.Second
 )
 
 // flushGrace is how long the final flush of hit counts may take once
@@ -50,8 +56,14 @@ type BackgroundOptions struct {
 	// conversations anyway: the sweep only reclaims space. Negative is
 	// invalid.
 	SweepInterval time.Duration
+	// ModerationRefreshInterval is how often automatic moderation reads
+	// back the rules' shadow/enforce switches from the store, so that a
+	// switch made on another instance applies here within it; default
+	// DefaultModerationRefreshInterval (30 seconds). The instance that
+	// switches applies it at once. Negative is invalid.
+	ModerationRefreshInterval time.Duration
 	// NewTicker makes the ticker of the loop named loop (LoopMaintenance,
-	// LoopSweep) with period d; default wraps time.NewTicker. Tests pass a
+	// LoopSweep, LoopModeration) with period d; default wraps time.NewTicker. Tests pass a
 	// function returning channels they send on, so the loops run without
 	// sleeping.
 	NewTicker func(loop string, d time.Duration) (ticks <-chan time.Time, stop func())
@@ -74,6 +86,9 @@ func (o BackgroundOptions) Validate() error {
 	}
 	if o.SweepInterval < 0 {
 		errs = append(errs, fmt.Errorf("sweep_interval: %s is negative", o.SweepInterval))
+	}
+	if o.ModerationRefreshInterval < 0 {
+		errs = append(errs, fmt.Errorf("moderation refresh interval: %s is negative", o.ModerationRefreshInterval))
 	}
 	return errors.Join(errs...)
 }
@@ -116,7 +131,10 @@ var (
 //     A missed message costs nothing but promptness: the subscription
 //     delivers the current version when it (re)connects, and Check
 //     compares the store's bans version with its table's on its own
-//     refresh interval.
+//     refresh interval;
+//   - when automatic moderation is on, a refresh of the rules'
+//     shadow/enforce modes every ModerationRefreshInterval, so that an
+//     admin's switch on another instance applies here within it.
 //
 // Errors inside the loops are logged, not returned: one failed round does
 // not stop the work. Background returns once every loop has stopped, so
@@ -130,6 +148,9 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 	}
 	if o.SweepInterval == 0 {
 		o.SweepInterval = DefaultSweepInterval
+	}
+	if o.ModerationRefreshInterval == 0 {
+		o.ModerationRefreshInterval = DefaultModerationRefreshInterval
 	}
 	if o.NewTicker == nil {
 		o.NewTicker = func(_ string, d time.Duration) (<-chan time.Time, func()) {
@@ -148,6 +169,10 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 	if s, ok := a.Store.(banSubscriber); ok {
 		wg.Go(func() { a.banLoop(ctx, log, s) })
 		fields = append(fields, zap.Bool("ban_notifications", true))
+	}
+	if !a.Moderation.Off() {
+		wg.Go(func() { a.moderationLoop(ctx, log, o) })
+		fields = append(fields, zap.Duration("moderation_refresh_interval", o.ModerationRefreshInterval))
 	}
 	// The sanctions a flow made, applied to the other chats they cover.
 	wg.Go(func() { a.Sanctions.Run(ctx) })
@@ -177,6 +202,22 @@ func (a *App) maintenanceLoop(ctx context.Context, log *zap.Logger, o Background
 			return
 		case <-ticks:
 			a.Blocking.Maintain(ctx) // logs what it purged and any error
+		}
+	}
+}
+
+// moderationLoop refreshes the rules' modes on its ticker.
+func (a *App) moderationLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
+	ticks, stop := o.NewTicker(LoopModeration, o.ModerationRefreshInterval)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			if err := a.Moderation.RefreshModes(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refreshing the moderation rules' modes failed", zap.Error(err))
+			}
 		}
 	}
 }
