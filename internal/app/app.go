@@ -19,6 +19,7 @@ import (
 
 	"github.com/chatflow/chatflow/actions"
 	"github.com/chatflow/chatflow/actions/helpdesk"
+	actmod "github.com/chatflow/chatflow/actions/moderation"
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/agentdesk"
@@ -149,6 +150,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Queue:     a.Queue,
 		Hours:     a.Hours,
 	})
+	actmod.Register(a.Registry, actmod.Deps{Checker: moderationChecker{a.Moderation}})
 	if a.Loader, err = flows.NewLoader(a.Registry); err != nil {
 		return nil, err
 	}
@@ -206,6 +208,7 @@ func (a *App) ReloadFlows() (int, flows.Problems, error) {
 func NewRegistry() *actions.Registry {
 	r := actions.NewRegistry()
 	helpdesk.Register(r, helpdesk.Deps{})
+	actmod.Register(r, actmod.Deps{})
 	return r
 }
 

@@ -3,10 +3,12 @@ package app_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chatflow/chatflow/actions"
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/contextstore/memory"
 	"github.com/chatflow/chatflow/flows"
@@ -194,4 +196,31 @@ func lastUser(c *contextstore.Conversation) contextstore.Message {
 		}
 	}
 	return contextstore.Message{}
+}
+
+// TestModerationCheckAction: Moderation.Check, as the app wires it, reports
+// the worst standing of the conversation's subjects: after two refused
+// messages the next strike completes an offence, so Warn is true.
+func TestModerationCheckAction(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	store := memory.New()
+	a := newModApp(t, store, clk, app.Config{})
+	refused := 0
+	for i := 1; refused < 2; i++ {
+		if _, le := send(t, a, "chk", "buy now", i); le != nil {
+			refused++
+		}
+	}
+	c, err := store.GetConversation(t.Context(), "chk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Registry.Invoke(t.Context(), &actions.Call{Action: "Moderation.Check", Conversation: c, Now: clk.Now()}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"Strikes": 2, "Recent": 2, "ToOffence": 0, "Offences": 0, "NextPeriod": "1h", "Warn": true}
+	if !reflect.DeepEqual(res.Value, want) {
+		t.Errorf("Moderation.Check = %#v\nwant %#v", res.Value, want)
+	}
 }
