@@ -31,6 +31,9 @@ func TestAgentWarn(t *testing.T) {
 	e.click(agent, "#warn")
 	e.confirm(agent, true, "")
 	e.waitText(visitor, "#transcript li.from-bot:last-child", "Please keep the conversation respectful.")
+	// The visitor saw it, so the warning was sent; Warn… is enabled again
+	// once the console has read the chat back.
+	e.waitJS(agent, "Warn… is enabled again", `!document.getElementById("warn").disabled && document.getElementById("status").textContent === "Visitor warned."`)
 	var strikes struct {
 		Subjects []struct {
 			Subject string `json:"subject"`
