@@ -19,6 +19,7 @@ import (
 
 	"github.com/chatflow/chatflow/actions"
 	"github.com/chatflow/chatflow/actions/helpdesk"
+	actmod "github.com/chatflow/chatflow/actions/moderation"
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/agentdesk"
@@ -160,6 +161,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Queue:     a.Queue,
 		Hours:     a.Hours,
 	})
+	actmod.Register(a.Registry, actmod.Deps{Checker: moderationChecker{a.Moderation}})
 	for _, spec := range o.Actions {
 		a.Registry.Register(spec)
 	}
@@ -230,6 +232,7 @@ func (a *App) ReloadFlows() (int, flows.Problems, error) {
 func NewRegistry(extra ...actions.Spec) *actions.Registry {
 	r := actions.NewRegistry()
 	helpdesk.Register(r, helpdesk.Deps{})
+	actmod.Register(r, actmod.Deps{})
 	for _, spec := range extra {
 		r.Register(spec)
 	}

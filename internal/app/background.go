@@ -26,6 +26,9 @@ const (
 	// conversation contexts idle for longer than the retention (every
 	// SweepInterval, on every store; see PurgeVisitorIPs).
 	LoopIPPurge = "ip-purge"
+	// LoopModeration is automatic moderation's refresh of the rules'
+	// shadow/enforce modes from the store (another instance's switch).
+	LoopModeration = "moderation"
 )
 
 // Default intervals of Background.
@@ -34,6 +37,9 @@ const (
 	DefaultMaintenanceInterval = time.Minute
 	// DefaultSweepInterval is the default BackgroundOptions.SweepInterval.
 	DefaultSweepInterval = 10 * time.Minute
+	// DefaultModerationRefreshInterval is the default
+	// BackgroundOptions.ModerationRefreshInterval.
+	DefaultModerationRefreshInterval = 30 * time.Second
 )
 
 // flushGrace is how long the final flush of hit counts may take once
@@ -54,8 +60,14 @@ type BackgroundOptions struct {
 	// conversations anyway: the sweep only reclaims space. Negative is
 	// invalid.
 	SweepInterval time.Duration
+	// ModerationRefreshInterval is how often automatic moderation reads
+	// back the rules' shadow/enforce switches from the store, so that a
+	// switch made on another instance applies here within it; default
+	// DefaultModerationRefreshInterval (30 seconds). The instance that
+	// switches applies it at once. Negative is invalid.
+	ModerationRefreshInterval time.Duration
 	// NewTicker makes the ticker of the loop named loop (LoopMaintenance,
-	// LoopSweep, LoopIPPurge) with period d; default wraps time.NewTicker. Tests pass a
+	// LoopSweep, LoopIPPurge, LoopModeration) with period d; default wraps time.NewTicker. Tests pass a
 	// function returning channels they send on, so the loops run without
 	// sleeping.
 	NewTicker func(loop string, d time.Duration) (ticks <-chan time.Time, stop func())
@@ -85,6 +97,9 @@ func (o BackgroundOptions) Validate() error {
 	}
 	if o.SweepInterval < 0 {
 		errs = append(errs, fmt.Errorf("sweep_interval: %s is negative", o.SweepInterval))
+	}
+	if o.ModerationRefreshInterval < 0 {
+		errs = append(errs, fmt.Errorf("moderation refresh interval: %s is negative", o.ModerationRefreshInterval))
 	}
 	return errors.Join(errs...)
 }
@@ -132,7 +147,10 @@ var (
 //     A missed message costs nothing but promptness: the subscription
 //     delivers the current version when it (re)connects, and Check
 //     compares the store's bans version with its table's on its own
-//     refresh interval.
+//     refresh interval;
+//   - when automatic moderation is on, a refresh of the rules'
+//     shadow/enforce modes every ModerationRefreshInterval, so that an
+//     admin's switch on another instance applies here within it.
 //
 // Errors inside the loops are logged, not returned: one failed round does
 // not stop the work. Background returns once every loop has stopped, so
@@ -153,6 +171,9 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 	if o.WebhookDispatchInterval <= 0 {
 		o.WebhookDispatchInterval = DefaultWebhookDispatchInterval
 	}
+	if o.ModerationRefreshInterval == 0 {
+		o.ModerationRefreshInterval = DefaultModerationRefreshInterval
+	}
 	if o.NewTicker == nil {
 		o.NewTicker = func(_ string, d time.Duration) (<-chan time.Time, func()) {
 			t := time.NewTicker(d)
@@ -172,6 +193,10 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 		fields = append(fields, zap.Bool("ban_notifications", true))
 	}
 	wg.Go(func() { a.ipPurgeLoop(ctx, log, o) })
+	if !a.Moderation.Off() {
+		wg.Go(func() { a.moderationLoop(ctx, log, o) })
+		fields = append(fields, zap.Duration("moderation_refresh_interval", o.ModerationRefreshInterval))
+	}
 	// The sanctions a flow made, applied to the other chats they cover.
 	wg.Go(func() { a.Sanctions.Run(ctx) })
 	if s, ok := a.Store.(sanctionSubscriber); ok {
@@ -203,6 +228,22 @@ func (a *App) maintenanceLoop(ctx context.Context, log *zap.Logger, o Background
 			return
 		case <-ticks:
 			a.Blocking.Maintain(ctx) // logs what it purged and any error
+		}
+	}
+}
+
+// moderationLoop refreshes the rules' modes on its ticker.
+func (a *App) moderationLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
+	ticks, stop := o.NewTicker(LoopModeration, o.ModerationRefreshInterval)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			if err := a.Moderation.RefreshModes(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refreshing the moderation rules' modes failed", zap.Error(err))
+			}
 		}
 	}
 }

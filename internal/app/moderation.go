@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	actmod "github.com/chatflow/chatflow/actions/moderation"
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/flows"
 	"github.com/chatflow/chatflow/internal/ipban"
@@ -90,4 +92,30 @@ func (h moderationHook) BeforeFlows(ctx context.Context, t *flows.Turn) (bool, e
 	}
 	t.Event.Text = out.Text
 	return out.Handled, nil
+}
+
+// moderationChecker is the Moderation.Check action's Checker: the worst
+// standing of the conversation's subjects (the one nearest an offence;
+// the most offences).
+type moderationChecker struct{ m *moderation.Service }
+
+var _ actmod.Checker = moderationChecker{}
+
+func (c moderationChecker) Standing(ctx context.Context, conv *contextstore.Conversation, now time.Time) (actmod.Standing, error) {
+	l := c.m.Ladder()
+	out := actmod.Standing{Ladder: l.Strikes}
+	if c.m.Off() {
+		return out, nil
+	}
+	for i, sub := range c.m.Subjects(conv) {
+		st, err := c.m.Standing(ctx, sub, now)
+		if err != nil {
+			return out, err
+		}
+		if i == 0 || st.Offences > out.Offences {
+			out.Offences, out.Next = st.Offences, st.Next.String()
+		}
+		out.Strikes, out.Recent = max(out.Strikes, st.Strikes), max(out.Recent, st.Recent)
+	}
+	return out, nil
 }

@@ -3,10 +3,14 @@ package app_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chatflow/chatflow/actions"
 	"github.com/chatflow/chatflow/contextstore"
 	"github.com/chatflow/chatflow/contextstore/memory"
 	"github.com/chatflow/chatflow/flows"
@@ -194,4 +198,85 @@ func lastUser(c *contextstore.Conversation) contextstore.Message {
 		}
 	}
 	return contextstore.Message{}
+}
+
+// TestModerationCheckAction: Moderation.Check, as the app wires it, reports
+// the worst standing of the conversation's subjects: after two refused
+// messages the next strike completes an offence, so Warn is true.
+func TestModerationCheckAction(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	store := memory.New()
+	a := newModApp(t, store, clk, app.Config{})
+	refused := 0
+	for i := 1; refused < 2; i++ {
+		if _, le := send(t, a, "chk", "buy now", i); le != nil {
+			refused++
+		}
+	}
+	c, err := store.GetConversation(t.Context(), "chk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Registry.Invoke(t.Context(), &actions.Call{Action: "Moderation.Check", Conversation: c, Now: clk.Now()}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"Strikes": 2, "Recent": 2, "ToOffence": 0, "Offences": 0, "NextPeriod": "1h", "Warn": true}
+	if !reflect.DeepEqual(res.Value, want) {
+		t.Errorf("Moderation.Check = %#v\nwant %#v", res.Value, want)
+	}
+}
+
+// TestModerationCheckInFlow: a flow branches on Moderation.Check's result
+// (@InternalActionResult.Warn): a clean visitor is answered, one a strike
+// short of an offence is warned first.
+func TestModerationCheckInFlow(t *testing.T) {
+	dir := t.TempDir()
+	flow := `id: check
+version: 1
+trigger: message
+steps:
+  - id: check
+    action: Moderation.Check
+  - branch:
+      - if: "=@InternalActionResult.Warn"
+        goto: warn
+    else: ok
+  - id: ok
+    say: "fine"
+  - end: true
+  - id: warn
+    say: "careful: one more and this chat ends"
+  - end: true
+`
+	if err := os.WriteFile(filepath.Join(dir, "check.flow.yaml"), []byte(flow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	a, err := app.New(t.Context(), app.Options{Store: memory.New(), FlowPaths: []string{dir}, Clock: clk.Now,
+		Config: app.Config{BlockedMessage: app.Texts{"": "This chat has ended."}}, EncryptionKey: make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replies []string
+	refused := 0
+	for i := 1; refused < 2; i++ {
+		res, le := send(t, a, "fl", "hello", i)
+		if le != nil {
+			refused++
+			continue
+		}
+		replies = append(replies, res.Replies...)
+	}
+	if replies[0] != "fine" || replies[len(replies)-1] != "fine" {
+		t.Errorf("replies before any strike = %q, want fine", replies)
+	}
+	clk.Advance(10 * time.Second) // the limit lets one more through
+	res, le := send(t, a, "fl", "hello again", 100)
+	if le != nil {
+		t.Fatalf("still refused: %v", le)
+	}
+	if len(res.Replies) != 1 || res.Replies[0] != "careful: one more and this chat ends" {
+		t.Errorf("replies with two recent strikes = %q, want the warning", res.Replies)
+	}
 }

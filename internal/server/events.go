@@ -166,7 +166,13 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		wrote := false
+		fromVisitor, unsolicited := false, false
 		for _, m := range newMessages(c.Transcript, last) {
+			// A bot line after no visitor line of this batch is not the
+			// answer of the visitor's own send (an agent's warning): the
+			// page is told to read the transcript (below).
+			fromVisitor = fromVisitor || m.From == contextstore.FromUser
+			unsolicited = unsolicited || (m.From == contextstore.FromBot && !fromVisitor)
 			if m.From != "agent" {
 				continue
 			}
@@ -178,7 +184,15 @@ func (s *Server) conversationEvents(w http.ResponseWriter, r *http.Request) {
 		if n := len(c.Transcript); n > 0 {
 			last = &c.Transcript[n-1]
 		}
-		if st := s.currentState(ctx, c); st != state {
+		st := s.currentState(ctx, c)
+		// A state change makes the page read the transcript anyway.
+		if unsolicited && st == state {
+			if !send("transcript", struct{}{}) {
+				return
+			}
+			wrote = true
+		}
+		if st != state {
 			if state == stateAgentJoined && st != stateEnded && !sendState(stateAgentLeft) {
 				return
 			}

@@ -101,6 +101,10 @@ func TestConversationEvents(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no message event")
 	}
+	// An agent's warning is a bot line outside the visitor's sends: the
+	// page is told to read the transcript.
+	e.must(t, http.StatusOK, nil, agentTok, "POST", "/v1/agent/conversations/"+id+"/warn", `{"text": "Please stay polite."}`)
+	next(`transcript {}`)
 	e.must(t, http.StatusOK, nil, agentTok, "POST", "/v1/agent/conversations/"+id+"/disconnect",
 		`{"block": true, "reason_category": "abusive_language", "notes": "insulted-the-agent-7f3a", "minutes": 60}`)
 	next(`state {"state":"agent_left"}`)

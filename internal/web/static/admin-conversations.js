@@ -1,9 +1,10 @@
 // Admin portal: the conversations views. #conversations lists them with
 // their block status (filters, pages, CSV export); #conversation/ID shows
-// one: its fields, its block records and its transcript. Each view is an
+// one: its fields, its block records, the strikes of its subjects
+// (automatic moderation, with a clear button) and its transcript. Each view is an
 // async function(root, ctx) as admin.js calls it.
 
-import { ApiError, api, el, replace, timeEl, status, fail, words, dataTable } from "/static/common.js";
+import { ApiError, api, el, replace, timeEl, status, fail, words, dataTable, confirmDialog, duration } from "/static/common.js";
 import { routeLink, downloadCSV } from "/static/admin-common.js";
 
 /** Rows of a page of the list. */
@@ -230,7 +231,7 @@ function transcript(messages) {
   if (!messages.length) return el("p", { id: "conv-transcript-none", class: "muted" }, "No messages.");
   return el(
     "ul",
-    { class: "transcript", id: "conv-transcript", "aria-labelledby": "conv-transcript-title" },
+    { class: "transcript", id: "conv-transcript", "aria-labelledby": "conv-transcript-title", tabindex: "0" },
     messages.map((m) => {
       const from = FROM_LABEL[m.from] ? m.from : "system";
       return el(
@@ -241,6 +242,141 @@ function transcript(messages) {
       );
     }),
   );
+}
+
+// ---- strikes (automatic moderation) ------------------------------------------------
+
+const UNIT = { m: "minute", h: "hour", d: "day", w: "week", mo: "month" };
+
+/** "1h" → "1 hour", "2d" → "2 days", "permanent" stays. */
+export function periodText(p) {
+  const m = /^(\d+)(mo|m|h|d|w)$/.exec(p || "");
+  if (!m) return p || "—";
+  const n = Number(m[1]);
+  return `${n} ${UNIT[m[2]]}${n === 1 ? "" : "s"}`;
+}
+
+/** A Go duration text ("10m0s", "2160h0m0s") as "10 min", "90 d"; others unchanged. */
+function goDuration(text) {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text || "");
+  if (!m || !text) return text || "?";
+  return duration(Number(m[1] || 0) * 3600 + Number(m[2] || 0) * 60 + Number(m[3] || 0));
+}
+
+/** What a subject is, without its value (an IP subject is a keyed hash, never the address). */
+function subjectLabel(sub) {
+  if (sub.startsWith("user:")) return `User ${sub.slice(5)}`;
+  if (sub.startsWith("ip:")) return "Visitor's address (keyed hash)";
+  if (sub.startsWith("conv:")) return "This conversation";
+  return sub;
+}
+
+const STRIKE_KIND = { rate: "Rate limit", hit: "Rule hit", rule: "Rule", agent: "Agent warning", sanction: "Sanction" };
+
+function strikeRows(list, conversationID, ctx) {
+  return list.map((st) =>
+    el(
+      "tr",
+      { dataset: { kind: st.kind, rule: st.rule } },
+      [
+        timeEl(st.at),
+        STRIKE_KIND[st.kind] || words(st.kind),
+        el("code", {}, st.rule || "—"),
+        st.details && st.details.period ? periodText(st.details.period) : st.details && st.details.agent ? `by ${st.details.agent}` : "—",
+        st.conversation_id && st.conversation_id !== conversationID
+          ? routeLink(ctx, `#conversation/${encodeURIComponent(st.conversation_id)}`, st.conversation_id, { "aria-label": `Conversation ${st.conversation_id}` })
+          : "this one",
+      ].map((v) => el("td", {}, v)),
+    ),
+  );
+}
+
+/**
+ * The strikes panel of a conversation: each subject's standing on the
+ * ladder, its strikes and sanctions, and a button that clears them
+ * (audited; confirmation with notes).
+ */
+async function strikesPanel(box, ctx, id) {
+  let data;
+  try {
+    data = await api(`/v1/admin/conversations/${encodeURIComponent(id)}/strikes`, { token: ctx.token });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) throw err;
+    replace(box, el("p", { class: "notice load-error", role: "alert" }, `Cannot load the strikes: ${err instanceof ApiError ? err.describe() : err.message}`));
+    return;
+  }
+  const subjects = Array.isArray(data.subjects) ? data.subjects : [];
+  const ladder = data.ladder || {};
+  const items = subjects.map((sub, i) => {
+    const history = Array.isArray(sub.history) ? sub.history : [];
+    const sanctions = Array.isArray(sub.sanctions) ? sub.sanctions : [];
+    const title = `strikes-subject-${i}`;
+    const all = [...sanctions, ...history].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    const label = subjectLabel(sub.subject);
+    return el(
+      "div",
+      { class: "subject", dataset: { subject: sub.subject } },
+      el("h4", { id: title }, label),
+      el(
+        "p",
+        { class: "muted standing" },
+        `${sub.strikes} strike${sub.strikes === 1 ? "" : "s"} (${sub.recent} since the last offence), ` +
+          `${sub.offences} offence${sub.offences === 1 ? "" : "s"}; the next offence: ${periodText(sub.next_period)}.`,
+      ),
+      all.length
+        ? dataTable({ "aria-labelledby": title }, ["When", "Kind", "Rule or limit", "Details", "Conversation"], strikeRows(all, id, ctx))
+        : el("p", { class: "muted" }, "No strikes."),
+      el(
+        "div",
+        { class: "actions" },
+        el(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            disabled: !all.length,
+            dataset: { subject: sub.subject },
+            "aria-label": `Clear strikes of ${label.toLowerCase()}`,
+            onclick: () => clear(sub.subject, label),
+          },
+          "Clear strikes",
+        ),
+      ),
+    );
+  });
+  replace(
+    box,
+    el(
+      "p",
+      { class: "muted", id: "conv-ladder" },
+      `Ladder: ${ladder.strikes ?? "?"} strikes within ${goDuration(ladder.window)} make an offence; offences are blocked for ` +
+        `${(ladder.periods || []).map(periodText).join(", then ")}; strikes are forgotten after ${goDuration(ladder.decay)}.`,
+    ),
+    items.length ? items : el("p", { class: "muted" }, "This conversation has no moderation subject."),
+  );
+
+  async function clear(subject, label) {
+    const ans = await confirmDialog(`Clear the strikes and offences of ${label.toLowerCase()}? The ladder starts again for it.`, {
+      confirmLabel: "Clear strikes",
+      notes: true,
+    });
+    if (!ans.ok) {
+      status("The strikes are kept.", "info");
+      return;
+    }
+    try {
+      const res = await api(`/v1/admin/conversations/${encodeURIComponent(id)}/strikes/clear`, {
+        method: "POST",
+        token: ctx.token,
+        body: { subject, notes: ans.notes },
+      });
+      await strikesPanel(box, ctx, id);
+      status(`Cleared ${res.cleared} strike${res.cleared === 1 ? "" : "s"}.`, "ok");
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) throw err;
+      fail(err);
+    }
+  }
 }
 
 export async function showConversation(root, ctx) {
@@ -272,6 +408,7 @@ export async function showConversation(root, ctx) {
       : userText(c);
   const messages = Array.isArray(c.messages) ? c.messages : [];
   const blocks = Array.isArray(c.blocks) ? c.blocks : [];
+  const strikes = el("div", { id: "conv-strikes-body", "aria-busy": "true" });
   replace(
     body,
     el(
@@ -303,9 +440,17 @@ export async function showConversation(root, ctx) {
     ),
     el(
       "section",
+      { class: "panel", id: "conv-strikes", "aria-labelledby": "conv-strikes-title" },
+      el("h3", { id: "conv-strikes-title" }, "Strikes (automatic moderation)"),
+      strikes,
+    ),
+    el(
+      "section",
       { class: "panel", "aria-labelledby": "conv-transcript-title" },
       el("h3", { id: "conv-transcript-title" }, "Transcript"),
       transcript(messages),
     ),
   );
+  await strikesPanel(strikes, ctx, id);
+  strikes.removeAttribute("aria-busy");
 }

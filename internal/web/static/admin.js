@@ -10,6 +10,7 @@
 //	#conversation/ID   one conversation (admin-conversations.js)
 //	#webhooks          webhook subscriptions (admin-webhooks.js; admins)
 //	#webhook/ID        one subscription's delivery log (admin-webhooks.js)
+//	#moderation        automatic moderation's rules, hits and limits (admin-moderation.js)
 //
 // Every view is an async function(root, ctx) with ctx = {token, me,
 // params, go}: root is a fresh element in the view area, params holds the
@@ -32,6 +33,7 @@ const TAB_OF = {
   conversation: "conversations",
   webhooks: "webhooks",
   webhook: "webhooks",
+  moderation: "moderation",
 };
 
 /** The views of the routes; the user and conversation views load on first use. */
@@ -45,6 +47,7 @@ const VIEWS = {
   conversation: async () => (await import("/static/admin-conversations.js")).showConversation,
   webhooks: async () => (await import("/static/admin-webhooks.js")).showWebhooks,
   webhook: async () => (await import("/static/admin-webhooks.js")).showWebhook,
+  moderation: async () => (await import("/static/admin-moderation.js")).showModeration,
 };
 
 /** Parses "#name/ID?k=v" into {name, params}. */

@@ -746,6 +746,45 @@ async function submitBlock(ev) {
   }
 }
 
+// ---- warning (automatic moderation) -------------------------------------------
+
+/**
+ * Warns the visitor of the open chat: the bot says the warning (the
+ * agent's text, else the configured one) and the visitor gets a strike,
+ * which may complete an offence on the ladder (an automatic block).
+ */
+async function warn() {
+  const c = chats.get(active);
+  if (!c || c.ended) return;
+  const id = c.id;
+  const ans = await confirmDialog(
+    "Warn the visitor? The bot says the warning and the visitor gets a strike; enough strikes block them automatically.",
+    { confirmLabel: "Warn", notes: true, notesLabel: "Warning text (optional; empty: the standard warning)", danger: false },
+  );
+  if (!ans.ok) {
+    status("No warning sent.", "info");
+    if (!$("composer").hidden) $("warn").focus();
+    return;
+  }
+  $("warn").disabled = true;
+  status("Warning…");
+  try {
+    const res = await api(`/v1/agent/conversations/${encodeURIComponent(id)}/warn`, {
+      method: "POST",
+      token: session.token(),
+      key: newKey(),
+      body: ans.notes ? { text: ans.notes } : {},
+    });
+    await pollChat(id);
+    status(res.blocked ? "Visitor warned; with this strike they are blocked automatically and the chat has ended." : "Visitor warned.", "ok");
+  } catch (err) {
+    problem(err);
+  } finally {
+    $("warn").disabled = false;
+    if (!$("composer").hidden) $("warn").focus();
+  }
+}
+
 // ---- session -----------------------------------------------------------------
 
 /** Offers the demo staff accounts when the server runs in demo mode (once). */
@@ -845,6 +884,7 @@ function wire() {
   });
   $("disconnect").addEventListener("click", openFeedback);
   $("block-now").addEventListener("click", openBlock);
+  $("warn").addEventListener("click", warn);
   $("block-form").addEventListener("submit", submitBlock);
   $("bk-cancel").addEventListener("click", () => $("block-dialog").close("cancel"));
   $("block-dialog").addEventListener("close", () => {

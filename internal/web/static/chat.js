@@ -381,6 +381,10 @@ function follow() {
     if (!first && chat.state !== "ended") refresh();
     first = false;
   });
+  es.addEventListener("transcript", () => {
+    // The bot said something outside the page's sends (an agent's warning).
+    if (es === chat.stream) refresh();
+  });
   es.addEventListener("message", (e) => {
     if (es !== chat.stream) return;
     const m = parse(e.data);
