@@ -231,10 +231,28 @@ func TestWidgetRefusedElsewhere(t *testing.T) {
 	host.page.Chatflow, host.page.Lang, host.page.Theme = e.url, "en", "auto"
 	host.start(t)
 	ctx := e.desktop()
+	// The browser says in the host page's log when it refuses the frame:
+	// after that line the chat can never say it is ready.
+	refused := make(chan struct{})
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			if strings.Contains(m.Text, "frame-ancestors") {
+				close(refused)
+				return
+			}
+		}
+	}()
 	e.do(ctx, "open the host page", chromedp.Navigate(host.origin+"/"))
 	e.waitJS(ctx, "the widget script ran", `!!document.querySelector("#chatflow-frame")`)
+	select {
+	case <-refused:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the browser never reported refusing the frame (frame-ancestors)")
+	}
 	// The launcher shows only when the framed chat says it is ready.
-	e.do(ctx, "wait", chromedp.Sleep(1500*1e6))
 	if vis := evalJS[bool](e, ctx, `!document.querySelector("#chatflow-launcher").hidden`); vis {
 		t.Error("the launcher shows on a site that may not frame the chat")
 	}
