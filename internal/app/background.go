@@ -212,56 +212,49 @@ func (a *App) Background(ctx context.Context, o BackgroundOptions) error {
 	return nil
 }
 
-// maintenanceLoop runs the blocking maintenance on its ticker.
-func (a *App) maintenanceLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
-	ticks, stop := o.NewTicker(LoopMaintenance, o.MaintenanceInterval)
+// every runs round on each tick of the loop named loop (period d) until
+// ctx ends: the one ticker loop of the background work.
+func (o BackgroundOptions) every(ctx context.Context, loop string, d time.Duration, round func()) {
+	ticks, stop := o.NewTicker(loop, d)
 	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
-			// Keep the hits counted since the last round.
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushGrace)
-			defer cancel()
-			if err := a.Blocking.FlushHits(fctx); err != nil {
-				log.Warn("final flush of ip ban hit counts failed", zap.Error(err))
-			}
 			return
 		case <-ticks:
-			a.Blocking.Maintain(ctx) // logs what it purged and any error
+			round()
 		}
+	}
+}
+
+// maintenanceLoop runs the blocking maintenance on its ticker.
+func (a *App) maintenanceLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
+	o.every(ctx, LoopMaintenance, o.MaintenanceInterval, func() {
+		a.Blocking.Maintain(ctx) // logs what it purged and any error
+	})
+	// Keep the hits counted since the last round.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushGrace)
+	defer cancel()
+	if err := a.Blocking.FlushHits(fctx); err != nil {
+		log.Warn("final flush of ip ban hit counts failed", zap.Error(err))
 	}
 }
 
 // moderationLoop refreshes the rules' modes on its ticker.
 func (a *App) moderationLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
-	ticks, stop := o.NewTicker(LoopModeration, o.ModerationRefreshInterval)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-			if err := a.Moderation.RefreshModes(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("refreshing the moderation rules' modes failed", zap.Error(err))
-			}
+	o.every(ctx, LoopModeration, o.ModerationRefreshInterval, func() {
+		if err := a.Moderation.RefreshModes(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("refreshing the moderation rules' modes failed", zap.Error(err))
 		}
-	}
+	})
 }
 
 // sweepLoop deletes the store's expired conversations on its ticker.
 func sweepLoop(ctx context.Context, log *zap.Logger, s sweeper, o BackgroundOptions) {
-	ticks, stop := o.NewTicker(LoopSweep, o.SweepInterval)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-		}
+	o.every(ctx, LoopSweep, o.SweepInterval, func() {
 		n, err := s.Sweep(ctx)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return
 		case err != nil:
 			log.Warn("sweeping expired conversations failed; retrying at the next tick", zap.Int("deleted", n), zap.Error(err))
 		case n > 0:
@@ -271,7 +264,7 @@ func sweepLoop(ctx context.Context, log *zap.Logger, s sweeper, o BackgroundOpti
 				ce.Write(zap.Int("deleted", 0))
 			}
 		}
-	}
+	})
 }
 
 // sanctionLoop applies every block another instance (or this one) made or

@@ -52,14 +52,7 @@ func (a *App) PurgeVisitorIPs(ctx context.Context) (int, error) {
 
 // ipPurgeLoop runs PurgeVisitorIPs on its ticker.
 func (a *App) ipPurgeLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
-	ticks, stop := o.NewTicker(LoopIPPurge, o.SweepInterval)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-		}
+	o.every(ctx, LoopIPPurge, o.SweepInterval, func() {
 		start := time.Now()
 		n, err := a.PurgeVisitorIPs(ctx)
 		switch {
@@ -68,5 +61,5 @@ func (a *App) ipPurgeLoop(ctx context.Context, log *zap.Logger, o BackgroundOpti
 		case n > 0:
 			log.Info("visitor ips past retention purged", zap.Int("conversations", n), zap.Duration("took", time.Since(start)))
 		}
-	}
+	})
 }

@@ -73,38 +73,24 @@ const webhookBatch = 100
 // webhookRelayLoop relays the outbox into deliveries on its ticker, until
 // a round finds nothing new.
 func (a *App) webhookRelayLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
-	ticks, stop := o.NewTicker(LoopWebhookRelay, o.WebhookRelayInterval)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-		}
+	o.every(ctx, LoopWebhookRelay, o.WebhookRelayInterval, func() {
 		for {
 			n, err := a.Webhooks.Relay(ctx, webhookBatch)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("relaying the outbox to webhooks failed; retrying at the next tick", zap.Error(err))
 			}
 			if err != nil || n < webhookBatch {
-				break
+				return
 			}
 		}
-	}
+	})
 }
 
 // webhookDispatchLoop attempts the due deliveries on its ticker.
 func (a *App) webhookDispatchLoop(ctx context.Context, log *zap.Logger, o BackgroundOptions) {
-	ticks, stop := o.NewTicker(LoopWebhookDispatch, o.WebhookDispatchInterval)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-		}
+	o.every(ctx, LoopWebhookDispatch, o.WebhookDispatchInterval, func() {
 		if _, err := a.Dispatcher.RunOnce(ctx, webhookBatch); err != nil && ctx.Err() == nil {
 			log.Warn("delivering webhooks failed; retrying at the next tick", zap.Error(err))
 		}
-	}
+	})
 }
