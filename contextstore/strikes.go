@@ -2,6 +2,8 @@ package contextstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -62,6 +64,45 @@ type StrikeStore interface {
 	// ClearStrikes forgets every strike of subject and returns how many
 	// there were.
 	ClearStrikes(ctx context.Context, subject string) (int, error)
+}
+
+// NewStrike checks AddStrike's arguments and returns the copy of s a
+// backend stores (its time without a monotonic reading, in UTC): the one
+// check and normalization every backend shares.
+func NewStrike(s *Strike, keep time.Duration) (*Strike, error) {
+	if s.ID == "" || s.Subject == "" {
+		return nil, errors.New("adding strike: empty id or subject")
+	}
+	if keep <= 0 {
+		return nil, fmt.Errorf("adding strike to %q: keep %s is not positive", s.Subject, keep)
+	}
+	cp := s.Clone()
+	cp.At = cp.At.Round(0).UTC()
+	return cp, nil
+}
+
+// MergeStrike is AddStrike's rule for backends that keep a subject's
+// strikes as one list: s (from NewStrike) joins list, the strikes older
+// than s.At minus keep are forgotten and at most MaxStrikesPerSubject
+// stay, sorted (SortStrikes). It returns false, and no list, when list
+// already has a strike with s.ID. list itself is not changed.
+func MergeStrike(list []*Strike, s *Strike, keep time.Duration) ([]*Strike, bool) {
+	cut := s.At.Add(-keep)
+	out := make([]*Strike, 0, len(list)+1)
+	for _, o := range list {
+		if o.ID == s.ID {
+			return nil, false
+		}
+		if !o.At.Before(cut) {
+			out = append(out, o)
+		}
+	}
+	out = append(out, s)
+	SortStrikes(out)
+	if over := len(out) - MaxStrikesPerSubject; over > 0 {
+		out = out[over:]
+	}
+	return out, true
 }
 
 // SortStrikes orders strikes oldest first, ties by ID: the order

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,33 +39,18 @@ func (s *Store) readStrikes(tx *bbolt.Tx, subject string) ([]*contextstore.Strik
 // AddStrike implements contextstore.StrikeStore (fsync'd before it
 // returns, like every write).
 func (s *Store) AddStrike(ctx context.Context, st *contextstore.Strike, keep time.Duration) error {
-	if st.ID == "" || st.Subject == "" {
-		return errors.New("adding strike: empty id or subject")
+	cp, err := contextstore.NewStrike(st, keep)
+	if err != nil {
+		return err
 	}
-	if keep <= 0 {
-		return fmt.Errorf("adding strike to %q: keep %s is not positive", st.Subject, keep)
-	}
-	cp := st.Clone()
-	cp.At = cp.At.Round(0).UTC()
 	return s.update(ctx, "adding strike to "+fmt.Sprintf("%q", st.Subject), func(tx *bbolt.Tx) error {
 		old, err := s.readStrikes(tx, cp.Subject)
 		if err != nil {
 			return err
 		}
-		cut := cp.At.Add(-keep)
-		list := make([]*contextstore.Strike, 0, len(old)+1)
-		for _, o := range old {
-			if o.ID == cp.ID {
-				return nil
-			}
-			if !o.At.Before(cut) {
-				list = append(list, o)
-			}
-		}
-		list = append(list, cp)
-		contextstore.SortStrikes(list)
-		if over := len(list) - contextstore.MaxStrikesPerSubject; over > 0 {
-			list = list[over:]
+		list, ok := contextstore.MergeStrike(old, cp, keep)
+		if !ok {
+			return nil
 		}
 		val, err := json.Marshal(list)
 		if err != nil {

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,33 +10,18 @@ import (
 
 // AddStrike implements contextstore.StrikeStore.
 func (s *Store) AddStrike(ctx context.Context, st *contextstore.Strike, keep time.Duration) error {
-	if st.ID == "" || st.Subject == "" {
-		return errors.New("adding strike: empty id or subject")
+	cp, err := contextstore.NewStrike(st, keep)
+	if err != nil {
+		return err
 	}
-	if keep <= 0 {
-		return fmt.Errorf("adding strike to %q: keep %s is not positive", st.Subject, keep)
-	}
-	cp := st.Clone()
-	cp.At = cp.At.Round(0).UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.usable(ctx); err != nil {
 		return fmt.Errorf("adding strike to %q: %w", st.Subject, err)
 	}
-	cut := cp.At.Add(-keep)
-	list := s.strikes[cp.Subject][:0:0]
-	for _, old := range s.strikes[cp.Subject] {
-		if old.ID == cp.ID {
-			return nil
-		}
-		if !old.At.Before(cut) {
-			list = append(list, old)
-		}
-	}
-	list = append(list, cp)
-	contextstore.SortStrikes(list)
-	if over := len(list) - contextstore.MaxStrikesPerSubject; over > 0 {
-		list = list[over:]
+	list, ok := contextstore.MergeStrike(s.strikes[cp.Subject], cp, keep)
+	if !ok {
+		return nil
 	}
 	s.strikes[cp.Subject] = list
 	return nil

@@ -68,14 +68,10 @@ func strikeScore(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 1
 
 // AddStrike implements contextstore.StrikeStore: one script call.
 func (s *Store) AddStrike(ctx context.Context, st *contextstore.Strike, keep time.Duration) error {
-	if st.ID == "" || st.Subject == "" {
-		return errors.New("redis: adding strike: empty id or subject")
+	cp, err := contextstore.NewStrike(st, keep)
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
 	}
-	if keep <= 0 {
-		return fmt.Errorf("redis: adding strike to %q: keep %s is not positive", st.Subject, keep)
-	}
-	cp := st.Clone()
-	cp.At = cp.At.Round(0).UTC()
 	data, err := json.Marshal(cp)
 	if err != nil {
 		return fmt.Errorf("redis: encoding strike: %w", err)
