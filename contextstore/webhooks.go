@@ -52,6 +52,15 @@ type WebhookDelivery struct {
 	DeliveredAt time.Time `json:"DeliveredAt"`
 }
 
+// Progress copies the fields SaveWebhookDelivery changes (the state, the
+// attempts and their outcome) from d into the stored delivery cur, with
+// the times' monotonic readings dropped: the one list of them every
+// backend uses.
+func (cur *WebhookDelivery) Progress(d WebhookDelivery) {
+	cur.State, cur.Attempts, cur.NextAt = d.State, d.Attempts, d.NextAt.Round(0)
+	cur.LastStatus, cur.LastError, cur.DeliveredAt = d.LastStatus, d.LastError, d.DeliveredAt.Round(0)
+}
+
 // WebhookStore keeps webhook subscriptions, their deliveries (the
 // dispatcher's queue and the delivery log) and the relay's cursor into
 // the Outbox, durably.

@@ -161,8 +161,7 @@ func (s *Store) SaveWebhookDelivery(ctx context.Context, d contextstore.WebhookD
 		return fmt.Errorf("webhook delivery %s to %s: %w", d.EventID, d.SubscriptionID, contextstore.ErrNotFound)
 	}
 	cur := &w.dels[i]
-	cur.State, cur.Attempts, cur.NextAt = d.State, d.Attempts, d.NextAt.Round(0)
-	cur.LastStatus, cur.LastError, cur.DeliveredAt = d.LastStatus, d.LastError, d.DeliveredAt.Round(0)
+	cur.Progress(d)
 	return nil
 }
 

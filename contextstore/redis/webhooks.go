@@ -234,8 +234,7 @@ func (s *Store) SaveWebhookDelivery(ctx context.Context, d contextstore.WebhookD
 	if err != nil {
 		return err
 	}
-	cur.State, cur.Attempts, cur.NextAt = d.State, d.Attempts, d.NextAt
-	cur.LastStatus, cur.LastError, cur.DeliveredAt = d.LastStatus, d.LastError, d.DeliveredAt
+	cur.Progress(d)
 	val, err := json.Marshal(&cur)
 	if err != nil {
 		return fmt.Errorf("redis: encoding webhook delivery %s: %w", d.EventID, err)
